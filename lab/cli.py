@@ -1,0 +1,145 @@
+"""`python -m lab <command>`: the lab's command line. Each command is an
+_add_<name> (its arguments) and _cmd_<name> (calls lab.commands, prints) pair."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Sequence, TextIO
+
+from lab import config as lab_config
+from lab import images
+from lab import state as lab_state
+from lab.errors import ExitStatus, LabError
+
+Handler = Callable[[argparse.Namespace, lab_config.LabConfig, TextIO], int]
+
+
+def _say(stream: TextIO) -> Callable[[str], None]:
+    def say(line: str) -> None:
+        print(line, file=stream, flush=True)
+    return say
+
+
+# --- up / down / build ------------------------------------------------------------
+
+def _add_up(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("up", help="build, start, wait until healthy, print where things are")
+    parser.add_argument("--no-build", action="store_true", help="start with the images as they are")
+
+
+def _cmd_up(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.commands import up
+
+    print(up.run(config, _say(out), build=not args.no_build), file=out)
+    return ExitStatus.OK
+
+
+def _add_down(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("down", help="remove the containers and networks (data volumes stay)")
+
+
+def _cmd_down(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.commands import down
+
+    down.run(config)
+    return ExitStatus.OK
+
+
+def _add_build(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("build", help="build the base image if needed, then every image")
+
+
+def _cmd_build(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    images.ensure_base(config, _say(out))
+    images.build_all(config, _say(out))
+    return ExitStatus.OK
+
+
+def _add_base(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("base", help="make the bookworm base image (present, pulled or debootstrapped)")
+    parser.add_argument("--rebuild", action="store_true", help="debootstrap it again")
+
+
+def _cmd_base(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    images.ensure_base(config, _say(out), rebuild=args.rebuild)
+    return ExitStatus.OK
+
+
+# --- looking at it -------------------------------------------------------------------
+
+def _add_status(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("status", help="live/idle production container, versions, health, storage mode")
+
+
+def _cmd_status(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.commands import status
+    from lab.docker_ops import DockerLab
+
+    state = lab_state.load(config)
+    print(status.render(status.gather(DockerLab(config.project), state)), file=out)
+    print("", file=out)
+    print(status.render_urls(config, state.live), file=out)
+    return ExitStatus.OK
+
+
+def _add_compose(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("compose", help="run Compose (v2 or v1) on the lab, e.g. `lab compose ps`")
+    parser.add_argument("arguments", nargs=argparse.REMAINDER)
+
+
+def _cmd_compose(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.compose import Compose
+
+    return Compose(config, lab_state.load(config)).run(*args.arguments, check=False).returncode
+
+
+def _add_evidence(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("evidence", help="save compose ps, logs and ATS logs to artifacts/")
+    parser.add_argument("--reason", default="manual", help="a word for the folder name")
+
+
+def _cmd_evidence(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab import evidence
+    from lab.compose import Compose
+    from lab.docker_ops import DockerLab
+
+    folder = evidence.collect(config, Compose(config, lab_state.load(config)),
+                              DockerLab(config.project), args.reason)
+    print(f"lab: evidence saved in {folder}", file=out)
+    return ExitStatus.OK
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]] = {
+    "up": (_add_up, _cmd_up),
+    "down": (_add_down, _cmd_down),
+    "build": (_add_build, _cmd_build),
+    "base": (_add_base, _cmd_base),
+    "status": (_add_status, _cmd_status),
+    "compose": (_add_compose, _cmd_compose),
+    "evidence": (_add_evidence, _cmd_evidence),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for add, _ in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = lab_config.load()
+        return COMMANDS[args.command][1](args, config, out)
+    except LabError as error:
+        if args.debug:
+            raise
+        hint = f"; try: {error.hint}" if error.hint else ""
+        print(f"lab: error: {error}{hint}", file=err)
+        return error.exit_status
+    except KeyboardInterrupt:
+        print("lab: interrupted", file=err)
+        return ExitStatus.CTRL_C

@@ -1,0 +1,89 @@
+"""`lab status`: which production container is live, what every service runs
+and how healthy it is, the storage mode, and where to point a browser."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.state import LabState
+from lab.topology import PRODUCTION_PAIR, SERVICES, SITES, WEB_SERVICES
+
+STORAGE_STATE_FILE = "/run/sdlab/storage"
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    health: str
+    version: str = ""
+    storage: str = ""
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    live: str
+    services: tuple[ServiceStatus, ...]
+
+    def service(self, name: str) -> ServiceStatus:
+        return next(service for service in self.services if service.name == name)
+
+    @property
+    def idle(self) -> str:
+        return next(name for name in PRODUCTION_PAIR if name != self.live)
+
+
+def storage_mode(lab: DockerLab, service: str) -> str:
+    """'smbfuse (auto: ...)' as the container's mount-storage recorded it."""
+    result = lab.exec(service, ["cat", STORAGE_STATE_FILE])
+    if result.exit_code != 0:
+        return "not mounted yet"
+    fields = dict(line.split("=", 1) for line in result.output.splitlines() if "=" in line)
+    return f"{fields.get('mode', '?')} ({fields.get('reason', 'no reason recorded')})"
+
+
+def gather(lab: DockerLab, state: LabState) -> LabStatus:
+    healths = lab.healths(SERVICES)
+    services = []
+    for name in SERVICES:
+        if name in WEB_SERVICES and healths[name] not in ("missing", "exited", "created", "dead"):
+            services.append(ServiceStatus(name, healths[name], lab.image_version(name), storage_mode(lab, name)))
+        else:
+            services.append(ServiceStatus(name, healths[name]))
+    return LabStatus(live=state.live, services=tuple(services))
+
+
+def render_urls(config: LabConfig, live: str) -> str:
+    idle = next(name for name in PRODUCTION_PAIR if name != live)
+    port = config.http_port
+
+    def goes_to(target: str, what: str) -> str:
+        return f"{what} (live {live}, idle {idle})" if target == "live" else f"{what} ({target})"
+
+    def row(where: str, what: str) -> str:
+        return f"  {where:<46}  {what}"
+
+    lines = ["Open in a browser (*.localhost names resolve to this machine by themselves):"]
+    lines += [row(f"http://{site.host}:{port}/", goes_to(site.target, site.what))
+              for site in SITES if site.browsable]
+    lines += ["", f"Every other name goes through the same port with its Host header, e.g.",
+              f"  curl -H 'Host: spacedock.info' {config.http_base}/"]
+    lines += [row(site.host, goes_to(site.target, site.what)) for site in SITES if not site.browsable]
+    lines += [
+        "",
+        "Behind the web containers (published for tools and tests):",
+        row(f"//127.0.0.1:{config.smb_port}/backup|beta|alpha",
+            f"storage box, SMB3 + encryption, user {config.get('SMB_USER')} (password in .env)"),
+        row(f"postgresql://{config.get('DB_USER')}@127.0.0.1:{config.db_port}/spacedock",
+            "database; also spacedock_beta, spacedock_alpha (password in .env)"),
+    ]
+    return "\n".join(lines)
+
+
+def render(status: LabStatus) -> str:
+    lines = [f"Production: live {status.live}, idle {status.idle}", ""]
+    lines.append(f"  {'service':<12}{'health':<12}{'version':<20}storage")
+    for service in status.services:
+        role = " (live)" if service.name == status.live else " (idle)" if service.name == status.idle else ""
+        lines.append(f"  {service.name + role:<12}{service.health:<12}{service.version:<20}{service.storage}".rstrip())
+    return "\n".join(lines)

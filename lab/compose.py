@@ -1,0 +1,57 @@
+"""Runs Compose, v2 (`docker compose`) or v1.29 (`docker-compose`), on the lab's
+compose.yaml with the images recorded in the lab's state."""
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import Sequence
+
+from lab import preflight
+from lab.config import LabConfig
+from lab.errors import LabError, PrerequisiteMissing
+from lab.state import LabState
+
+
+class Compose:
+    def __init__(self, config: LabConfig, state: LabState) -> None:
+        command = preflight.detect_compose()
+        if command is None:
+            raise PrerequisiteMissing(preflight.problems()[-1])
+        self.command = command
+        self.config = config
+        self.state = state
+
+    @property
+    def flavour(self) -> str:
+        return "Compose v1" if self.command == preflight.COMPOSE_V1 else "Compose v2"
+
+    def environment(self) -> dict[str, str]:
+        return {**os.environ, **self.state.compose_environment()}
+
+    def run(self, *args: str, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess[str]:
+        command = [
+            *self.command,
+            "--project-directory", str(self.config.root),
+            "--file", str(self.config.compose_file),
+            *args,
+        ]
+        try:
+            return subprocess.run(
+                command, check=check, text=True, env=self.environment(),
+                capture_output=capture, cwd=self.config.root,
+            )
+        except subprocess.CalledProcessError as error:
+            detail = (error.stderr or "").strip().splitlines()[-1:] if capture else []
+            raise LabError(f"{' '.join(command[:len(self.command)])} {' '.join(args)} failed "
+                           f"(exit {error.returncode}){': ' + detail[0] if detail else ''}") from error
+
+    def up(self, services: Sequence[str] = (), *, force_recreate: bool = False) -> None:
+        """Start (or update) services without building; images come from `lab build`."""
+        extra = ["--force-recreate"] if force_recreate else []
+        self.run("up", "--detach", "--no-build", "--remove-orphans", *extra, *services)
+
+    def down(self) -> None:
+        self.run("down", "--remove-orphans")
+
+    def ps_text(self) -> str:
+        return self.run("ps", "--all", capture=True, check=False).stdout

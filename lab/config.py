@@ -1,0 +1,83 @@
+"""Where the lab is and how it is set up: .env (made from .env.example on first
+use), overridden by the process environment, as Compose itself reads them."""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments skipped, quotes not special
+    (the subset both Compose v1 and v2 read the same way)."""
+    values: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        values[key.strip()] = value.strip()
+    return values
+
+
+def ensure_env_file(root: Path = REPO_ROOT) -> Path:
+    """.env is the user's copy of .env.example; make it on first use."""
+    env_file = root / ".env"
+    if not env_file.exists():
+        shutil.copyfile(root / ".env.example", env_file)
+        print(f"lab: created {env_file} from .env.example (lab-only defaults)")
+    return env_file
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    root: Path
+    settings: Mapping[str, str]
+
+    def get(self, key: str) -> str:
+        return self.settings[key]
+
+    @property
+    def project(self) -> str:
+        return self.settings["COMPOSE_PROJECT_NAME"]
+
+    @property
+    def http_port(self) -> int:
+        return int(self.settings["HTTP_PORT"])
+
+    @property
+    def smb_port(self) -> int:
+        return int(self.settings["SMB_PORT"])
+
+    @property
+    def db_port(self) -> int:
+        return int(self.settings["DB_PORT"])
+
+    @property
+    def http_base(self) -> str:
+        """ATS, the lab's entry point, as the host reaches it."""
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def compose_file(self) -> Path:
+        return self.root / "compose.yaml"
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".lab"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.root / "artifacts"
+
+
+def load(root: Path = REPO_ROOT, environ: Mapping[str, str] | None = None) -> LabConfig:
+    environ = os.environ if environ is None else environ
+    settings = parse_env_file(root / ".env.example")
+    settings.update(parse_env_file(ensure_env_file(root)))
+    settings.update({key: environ[key] for key in settings if key in environ})
+    return LabConfig(root=root, settings=settings)

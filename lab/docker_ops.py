@@ -1,0 +1,170 @@
+"""The Docker API, as the lab needs it: find the lab's containers and networks
+by their Compose labels (names differ between Compose v1 and v2), read health,
+run commands inside, and move network aliases.
+
+Every docker SDK exception is turned into a LabError here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import docker
+from docker.errors import APIError, DockerException, NotFound
+from docker.models.containers import Container
+from docker.models.networks import Network
+
+from lab.errors import LabError, StackNotRunning
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+NETWORK_LABEL = "com.docker.compose.network"
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exit_code: int
+    output: str
+
+
+class DockerLab:
+    """The containers, networks and volumes of one Compose project."""
+
+    def __init__(self, project: str, client: docker.DockerClient | None = None) -> None:
+        self.project = project
+        try:
+            self.client = client or docker.from_env(timeout=60)
+            self.client.ping()
+        except DockerException as error:
+            raise LabError(f"the Docker engine does not answer: {error}", hint="start Docker") from error
+
+    # --- finding things -------------------------------------------------------
+
+    def containers(self) -> dict[str, Container]:
+        """service name -> container, running or not."""
+        found = self._call(
+            "list containers",
+            lambda: self.client.containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}),
+        )
+        return {container.labels[SERVICE_LABEL]: container for container in found}
+
+    def container(self, service: str) -> Container:
+        container = self.containers().get(service)
+        if container is None:
+            raise StackNotRunning(f"service {service} has no container in project {self.project}")
+        return container
+
+    def networks(self) -> list[Network]:
+        return self._call(
+            "list networks",
+            lambda: self.client.networks.list(filters={"label": f"{PROJECT_LABEL}={self.project}"}),
+        )
+
+    def network(self, name: str) -> Network:
+        for network in self.networks():
+            if network.attrs.get("Labels", {}).get(NETWORK_LABEL) == name:
+                return network
+        raise StackNotRunning(f"network {name} of project {self.project} does not exist")
+
+    def volumes(self) -> list[str]:
+        found = self._call(
+            "list volumes",
+            lambda: self.client.volumes.list(filters={"label": f"{PROJECT_LABEL}={self.project}"}),
+        )
+        return [volume.name for volume in found]
+
+    # --- state ------------------------------------------------------------------
+
+    def healths(self, services: Sequence[str]) -> dict[str, str]:
+        """service -> healthy | unhealthy | starting | exited | missing (no container)."""
+        containers = self.containers()
+        result = {}
+        for service in services:
+            container = containers.get(service)
+            if container is None:
+                result[service] = "missing"
+            elif container.attrs["State"]["Status"] != "running":
+                result[service] = container.attrs["State"]["Status"]
+            else:
+                result[service] = container.attrs["State"].get("Health", {}).get("Status", "running")
+        return result
+
+    def last_health_output(self, service: str) -> str:
+        container = self.containers().get(service)
+        if container is None:
+            return "no container"
+        log = container.attrs["State"].get("Health", {}).get("Log") or []
+        return log[-1]["Output"].strip() if log else "no healthcheck has run yet"
+
+    def image_version(self, service: str) -> str:
+        """The app version baked into a web container's image (its label)."""
+        container = self.container(service)
+        labels = container.image.labels or {}
+        return labels.get("org.opencontainers.image.version", "unknown")
+
+    # --- acting inside ------------------------------------------------------------
+
+    def exec(self, service: str, command: Sequence[str], *, user: str = "") -> ExecResult:
+        container = self.container(service)
+        result = self._call(
+            f"run {command[0]} in {service}",
+            lambda: container.exec_run(list(command), user=user, demux=False),
+        )
+        return ExecResult(result.exit_code, (result.output or b"").decode(errors="replace"))
+
+    def logs(self, service: str, *, tail: int | str = "all") -> str:
+        container = self.container(service)
+        output = self._call(f"read the logs of {service}", lambda: container.logs(timestamps=True, tail=tail))
+        return output.decode(errors="replace")
+
+    def copy_out(self, service: str, path: str) -> Iterator[bytes]:
+        """A tar stream of `path` inside the service's container."""
+        container = self.container(service)
+        stream, _ = self._call(f"copy {path} out of {service}", lambda: container.get_archive(path))
+        return stream
+
+    # --- network aliases ---------------------------------------------------------
+
+    def aliases(self, service: str, network: str) -> list[str]:
+        container = self.container(service)
+        container.reload()
+        endpoint = self._endpoint(container, self.network(network).name)
+        return [alias for alias in endpoint.get("Aliases") or [] if alias != container.id[:12]]
+
+    def ip_address(self, service: str, network: str) -> str:
+        container = self.container(service)
+        container.reload()
+        return self._endpoint(container, self.network(network).name)["IPAddress"]
+
+    def set_aliases(self, service: str, network: str, aliases: Sequence[str]) -> None:
+        """Give a container exactly these aliases on `network`.
+
+        Docker cannot change the aliases of a connected endpoint, so this
+        disconnects and reconnects the container, keeping its IP address (and
+        so its MAC address): the endpoint is gone for a few milliseconds, and
+        established TCP connections to it survive, the kernel retransmits.
+        """
+        container = self.container(service)
+        net = self.network(network)
+        address = self.ip_address(service, network)
+        self._call(f"disconnect {service} from {network}", lambda: net.disconnect(container))
+        self._call(
+            f"reconnect {service} to {network} as {address}",
+            lambda: net.connect(container, aliases=list(aliases), ipv4_address=address),
+        )
+
+    @staticmethod
+    def _endpoint(container: Container, network_name: str) -> dict:
+        endpoint = container.attrs["NetworkSettings"]["Networks"].get(network_name)
+        if endpoint is None:
+            raise StackNotRunning(f"{container.name} is not on the {network_name} network")
+        return endpoint
+
+    @staticmethod
+    def _call(what: str, action):
+        try:
+            return action()
+        except NotFound as error:
+            raise StackNotRunning(f"could not {what}: {error.explanation or error}") from error
+        except (APIError, DockerException) as error:
+            raise LabError(f"could not {what}: {error}") from error

@@ -1,0 +1,101 @@
+"""The lab's images: the bookworm base, then one image per part, built with
+plain `docker build` (Compose v2 cannot build without buildx) and shown as they go."""
+from __future__ import annotations
+
+import collections
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from lab.config import LabConfig
+from lab.errors import LabError
+
+BASE_IMAGE = "sdlab/base:bookworm"
+LOCAL_TAG = "local"
+# Lines of `docker build` output worth showing while it runs: the classic
+# builder's "Step 3/12 : RUN ..." and BuildKit's "#5 [2/8] RUN ...".
+_PROGRESS = re.compile(r"^(Step \d+/\d+ : |#\d+ \[)")
+
+Output = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str
+    context: str
+    what: str
+    dockerfile: str | None = None
+
+    def ref(self, tag: str = LOCAL_TAG) -> str:
+        return f"{self.name}:{tag}"
+
+
+TRAFFICSERVER = ImageSpec("sdlab/trafficserver", "trafficserver", "Apache Traffic Server 9.2")
+WEB = ImageSpec("sdlab/web", ".", "Apache + mod_xsendfile + gunicorn + the app", "apache/Dockerfile")
+STORAGEBOX = ImageSpec("sdlab/storagebox", "samba", "Samba, the storage box")
+DB = ImageSpec("sdlab/db", "postgres", "PostgreSQL 15")
+IMAGES = (TRAFFICSERVER, WEB, STORAGEBOX, DB)
+
+
+def ensure_base(config: LabConfig, out: Output = print, *, rebuild: bool = False) -> None:
+    """The bookworm base every Dockerfile starts FROM: present, pulled, or debootstrapped."""
+    command = ["bash", str(config.root / "base" / "ensure-base-image.sh")]
+    if rebuild:
+        command.append("--rebuild")
+    out(f"lab: base image {BASE_IMAGE}")
+    try:
+        subprocess.run(command, check=True, env={**os.environ, "BASE_IMAGE": BASE_IMAGE})
+    except subprocess.CalledProcessError as error:
+        raise LabError(f"the base image {BASE_IMAGE} could not be made (exit {error.returncode})") from error
+
+
+def source_version(source: Path) -> str:
+    """What `/version` reports: the commit, marked -dirty if the tree has changes."""
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(source), "describe", "--always", "--dirty", "--abbrev=12"],
+            capture_output=True, text=True, check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return result.stdout.strip()
+
+
+def build(spec: ImageSpec, source: Path, *, tag: str = LOCAL_TAG, version: str = "unknown",
+          out: Output = print) -> str:
+    """docker build one image, printing its steps; returns the image reference."""
+    ref = spec.ref(tag)
+    command = [
+        "docker", "build", "--tag", ref,
+        "--build-arg", f"BASE_IMAGE={BASE_IMAGE}",
+        "--build-arg", f"APP_VERSION={version}",
+    ]
+    if spec.dockerfile:
+        command += ["--file", str(source / spec.dockerfile)]
+    command.append(str(source / spec.context))
+    out(f"lab: building {ref} ({spec.what})")
+    started = time.monotonic()
+    recent: collections.deque[str] = collections.deque(maxlen=60)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            line = line.rstrip()
+            recent.append(line)
+            if _PROGRESS.match(line):
+                out(f"  {spec.name}: {line}")
+    if process.returncode != 0:
+        out("\n".join(f"  | {line}" for line in recent))
+        raise LabError(f"building {ref} failed (docker build exit {process.returncode}); its last output is above")
+    out(f"lab: built {ref} in {time.monotonic() - started:.0f} s")
+    return ref
+
+
+def build_all(config: LabConfig, out: Output = print) -> None:
+    version = source_version(config.root)
+    for spec in IMAGES:
+        build(spec, config.root, version=version, out=out)
+

@@ -1,0 +1,43 @@
+"""The lab's shape as DESIGN.md draws it: services, networks, aliases and the
+host names ATS maps. Tests and commands take these facts from here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SERVICES = ("ats", "sd1a", "sd1b", "sd2", "sd6", "storagebox", "db")
+WEB_SERVICES = ("sd1a", "sd1b", "sd2", "sd6")
+PRODUCTION_PAIR = ("sd1a", "sd1b")
+DEFAULT_LIVE = "sd1a"
+
+FRONT_NETWORK = "front"
+# The aliases that belong to whichever production container is live.
+LIVE_ALIASES = ("sd-prod-live.52k", "sd1.52k")
+
+
+def own_alias(service: str) -> str:
+    """Every web container's own name on the front network, e.g. sd1a.52k."""
+    return f"{service}.52k"
+
+
+@dataclass(frozen=True)
+class Site:
+    host: str
+    # a web service name, or "live" for whichever production container is live
+    target: str
+    what: str
+    # a name a browser resolves to 127.0.0.1 without set-up (*.localhost)
+    browsable: bool = False
+
+
+SITES = (
+    Site("spacedock.info", "live", "production"),
+    Site("www.spacedock.info", "live", "production"),
+    Site("spacedock.localhost", "live", "production", browsable=True),
+    Site("beta.spacedock.info", "sd2", "beta"),
+    Site("beta.spacedock.localhost", "sd2", "beta", browsable=True),
+    Site("alpha.spacedock.info", "sd6", "alpha"),
+    Site("alpha.spacedock.localhost", "sd6", "alpha", browsable=True),
+    Site("sd1a.52k.de", "sd1a", "production container A directly"),
+    Site("sd1b.52k.de", "sd1b", "production container B directly"),
+    Site("sd-prod-live.52k.de", "live", "the live production container directly"),
+)

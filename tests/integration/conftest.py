@@ -1,0 +1,65 @@
+"""Fixtures for tests against the running lab (`make up` first).
+
+Every test here is marked `integration`; each request it sends through ATS
+carries `X-Lab-Test: <test id>`, so its lines in the ATS and Apache logs can
+be found with `make logs | grep <test name>`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab import config as lab_config
+from lab import live_alias
+from lab import state as lab_state
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.errors import LabError
+from lab.http import LabClient
+from lab.topology import SERVICES
+from lab.waiting import poll_until
+
+HERE = Path(__file__).parent
+READY_TIMEOUT_S = 60
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def config() -> LabConfig:
+    return lab_config.load()
+
+
+@pytest.fixture(scope="session")
+def docker_lab(config: LabConfig) -> DockerLab:
+    """The running lab, once every service is healthy (or the run stops, saying why)."""
+    try:
+        lab = DockerLab(config.project)
+        poll_until(
+            lambda: all(health == "healthy" for health in lab.healths(SERVICES).values()),
+            timeout_s=READY_TIMEOUT_S,
+            awaited="every lab service to be healthy",
+            last_state=lambda: ", ".join(f"{k} {v}" for k, v in lab.healths(SERVICES).items()),
+        )
+    except LabError as error:
+        pytest.fail(f"the lab is not up ({error}); run `make up` first", pytrace=False)
+    return lab
+
+
+@pytest.fixture(scope="session")
+def live(config: LabConfig, docker_lab: DockerLab) -> str:
+    """The live production container; the lab's record and Docker must agree."""
+    recorded = lab_state.load(config).live
+    assert live_alias.holders(docker_lab) == [recorded], "the live aliases are not where .lab/state.json says"
+    return recorded
+
+
+@pytest.fixture
+def client(config: LabConfig, docker_lab: DockerLab, request: pytest.FixtureRequest) -> LabClient:
+    """HTTP through ATS's published port, tagged with this test's id."""
+    return LabClient(config.http_base, test_tag=request.node.nodeid)

@@ -1,0 +1,48 @@
+"""A failing test run leaves compose ps, every service's log and ATS's logs in
+an artifacts folder, and says where."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from lab.config import REPO_ROOT, LabConfig
+from lab.topology import SERVICES
+
+FAILING_TEST = """
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_that_fails():
+    assert 1 == 2
+"""
+
+
+def test_failed_run_saves_compose_ps_and_every_log_and_prints_the_folder(
+    config: LabConfig, docker_lab, tmp_path: Path
+) -> None:
+    (tmp_path / "test_fails.py").write_text(FAILING_TEST)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "lab.pytest_evidence", "-o", "markers=integration",
+         "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        timeout=300,
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    match = re.search(r"evidence of 1 failed test\(s\) saved in (\S+)", result.stdout)
+    assert match, result.stdout
+    folder = Path(match.group(1))
+    try:
+        assert folder.parent == config.artifacts_dir
+        assert "sd1a" in (folder / "compose-ps.txt").read_text()
+        assert sorted(path.stem for path in (folder / "logs").glob("*.log")) == sorted(SERVICES)
+        assert (folder / "ats" / "trafficserver" / "diags.log").exists()
+    finally:
+        shutil.rmtree(folder)

@@ -1,0 +1,48 @@
+"""`make up` twice in a row is harmless; `make down` leaves nothing of the project.
+
+The tests run in this order and end with the lab down.
+"""
+from __future__ import annotations
+
+import subprocess
+
+from lab import config as lab_config
+from lab.config import REPO_ROOT
+from lab.docker_ops import DockerLab
+from lab.topology import SERVICES
+
+MAKE_TIMEOUT_S = 900
+
+
+def make(target: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["make", "--no-print-directory", target], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=MAKE_TIMEOUT_S)
+
+
+def running_containers(lab: DockerLab) -> dict[str, tuple[str, str]]:
+    """service -> (container id, when it started)."""
+    return {service: (container.id, container.attrs["State"]["StartedAt"])
+            for service, container in lab.containers().items()}
+
+
+def test_make_up_on_a_running_lab_recreates_and_restarts_nothing() -> None:
+    lab = DockerLab(lab_config.load().project)
+    make("up").check_returncode()
+    before = running_containers(lab)
+
+    result = make("up")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert running_containers(lab) == before
+    assert set(lab.healths(SERVICES).values()) == {"healthy"}
+    assert "sdlab is up" in result.stdout
+
+
+def test_make_down_leaves_no_container_or_network_of_the_project() -> None:
+    lab = DockerLab(lab_config.load().project)
+
+    result = make("down")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert lab.containers() == {}
+    assert lab.networks() == []

@@ -1,0 +1,49 @@
+"""/healthz says whether this container can serve, and which part failed;
+/version says what it runs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from spacedock import create_app
+
+
+def make_app(storage: Path, **overrides) -> Flask:
+    return create_app({"STORAGE": str(storage), "SD_CONTAINER": "sd1a", "SD_BRANCH": "master",
+                       "APP_VERSION": "abc123", **overrides})
+
+
+def test_healthz_is_ok_when_database_and_storage_answer(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    response = app.test_client().get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+    assert response.json["failing"] == []
+
+
+def test_healthz_names_the_storage_when_the_mount_is_missing(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "not-mounted")
+    response = app.test_client().get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json["failing"] == ["storage"]
+    assert "not-mounted" in response.json["checks"][1]
+
+
+def test_healthz_names_the_database_when_it_does_not_answer(tmp_path: Path) -> None:
+    app = make_app(tmp_path, CONNECTION_STRING=f"sqlite:///{tmp_path}/missing-dir/db.sqlite")
+
+    response = app.test_client().get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json["failing"] == ["database"]
+
+
+def test_version_names_branch_version_and_container(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    response = app.test_client().get("/version")
+
+    assert response.text == "branch: master\nversion: abc123\ncontainer: sd1a\n"
+    assert response.mimetype == "text/plain"

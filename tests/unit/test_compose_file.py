@@ -1,0 +1,63 @@
+"""compose.yaml keeps the lab's promises: loopback-only ports, a healthcheck on
+every service, health-gated start order, and DESIGN.md's networks and aliases."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from lab.config import REPO_ROOT
+from lab.topology import FRONT_NETWORK, LIVE_ALIASES, SERVICES, WEB_SERVICES, own_alias
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((REPO_ROOT / "compose.yaml").read_text())
+
+
+def test_compose_defines_exactly_the_lab_services(compose: dict[str, Any]) -> None:
+    assert sorted(compose["services"]) == sorted(SERVICES)
+
+
+def test_every_published_port_is_bound_to_loopback(compose: dict[str, Any]) -> None:
+    ports = [port for service in compose["services"].values() for port in service.get("ports", [])]
+
+    assert ports, "nothing is published"
+    assert all(port.startswith("127.0.0.1:") for port in ports), ports
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_a_healthcheck(compose: dict[str, Any], service: str) -> None:
+    healthcheck = compose["services"][service]["healthcheck"]
+
+    assert healthcheck["test"][0] == "CMD"
+    assert {"interval", "timeout", "retries", "start_period"} <= set(healthcheck)
+
+
+def test_ats_starts_only_after_every_web_container_is_healthy(compose: dict[str, Any]) -> None:
+    depends_on = compose["services"]["ats"]["depends_on"]
+
+    assert depends_on == {service: {"condition": "service_healthy"} for service in WEB_SERVICES}
+
+
+@pytest.mark.parametrize("service", WEB_SERVICES)
+def test_web_container_has_its_own_alias_on_front_and_reaches_back(compose: dict[str, Any], service: str) -> None:
+    networks = compose["services"][service]["networks"]
+
+    assert networks[FRONT_NETWORK]["aliases"] == [own_alias(service)]
+    assert "back" in networks
+
+
+def test_live_aliases_are_left_to_the_lab_not_to_compose(compose: dict[str, Any]) -> None:
+    aliases = [alias for service in WEB_SERVICES for alias in compose["services"][service]["networks"][FRONT_NETWORK]["aliases"]]
+
+    assert not set(LIVE_ALIASES) & set(aliases)
+
+
+def test_compose_file_avoids_what_compose_v1_rejects(compose: dict[str, Any]) -> None:
+    assert "name" not in compose
+    for service in compose["services"].values():
+        assert "start_interval" not in service.get("healthcheck", {})
+        for dependency in (service.get("depends_on") or {}).values():
+            assert set(dependency) <= {"condition"}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Starts sdlab's ATS: writes the two config files that depend on where the
+# container runs, then hands over to traffic_manager, which starts and watches
+# traffic_server and answers `traffic_ctl`.
+#
+# Environment:
+#   HTTP_PORT      the published port; each remap rule is added again with it
+#                  (a browser sends `Host: spacedock.localhost:$HTTP_PORT`)
+#   ATS_DNS_CACHE  fast (default): follow a moved alias within 2 s
+#                  production: obey Docker DNS's 600 s TTL, as production's
+#                  defaults do (the blue-green swap bug)
+set -euo pipefail
+
+conf=/etc/trafficserver
+templates=/usr/share/sdlab
+
+log() { echo "entrypoint: $*" >&2; }
+
+ip2int() { local IFS=.; read -r a b c d <<<"$1"; echo $(((a << 24) + (b << 16) + (c << 8) + d)); }
+int2ip() { echo "$(($1 >> 24 & 255)).$(($1 >> 16 & 255)).$(($1 >> 8 & 255)).$(($1 & 255))"; }
+
+write_remap_config() {
+  {
+    cat "$templates/remap.config"
+    if [[ -n ${HTTP_PORT:-} && $HTTP_PORT != 80 ]]; then
+      printf '\n# Added by entrypoint.sh: the same rules with the published port %s.\n' "$HTTP_PORT"
+      awk -v port="$HTTP_PORT" '$1 == "map" { from = $2; sub("/$", "", from); print "map", from ":" port "/", $3 }' \
+        "$templates/remap.config"
+    fi
+  } >"$conf/remap.config"
+}
+
+# The lab networks this container is on, and their Docker gateways (the first
+# address of each subnet, where traffic through the published port comes from).
+write_ip_allow() {
+  local networks=() gateways=() net
+  for net in $(ip -4 route show scope link proto kernel | awk '{print $1}'); do
+    networks+=("$net")
+    gateways+=("$(int2ip $(($(ip2int "${net%/*}") + 1)))")
+  done
+  if ((${#networks[@]} == 0)); then
+    log "no IPv4 network found; PURGE is allowed from the container itself only"
+    networks=(127.0.0.1) gateways=(127.0.0.1)
+  fi
+  local IFS=,
+  sed -e "s#@LAB_NETWORKS@#${networks[*]}#" -e "s#@GATEWAYS@#${gateways[*]}#" \
+    "$templates/ip_allow.yaml.in" >"$conf/ip_allow.yaml"
+  log "PURGE/DELETE allowed from ${networks[*]}; refused from the gateways ${gateways[*]} and elsewhere"
+}
+
+# Record overrides through the environment (PROXY_CONFIG_<NAME>) win over
+# records.config; see its HostDB section.
+choose_dns_cache() {
+  case ${ATS_DNS_CACHE:-fast} in
+    fast) log "host DNS cache: fast (hostdb.ttl_mode 1, timeout 1 s)" ;;
+    production)
+      export PROXY_CONFIG_HOSTDB_TTL_MODE=0 PROXY_CONFIG_HOSTDB_TIMEOUT=86400
+      log "host DNS cache: production (obeys the DNS TTL; Docker answers 600 s)" ;;
+    *) log "ATS_DNS_CACHE must be fast or production, not '$ATS_DNS_CACHE'"; exit 64 ;;
+  esac
+}
+
+write_remap_config
+write_ip_allow
+choose_dns_cache
+install -d -o trafficserver -g trafficserver /run/trafficserver
+exec traffic_manager --nosyslog
