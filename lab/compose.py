@@ -26,7 +26,10 @@ class Compose:
         return "Compose v1" if self.command == preflight.COMPOSE_V1 else "Compose v2"
 
     def environment(self) -> dict[str, str]:
-        return {**os.environ, **self.state.compose_environment()}
+        """The lab's settings (.env.example < .env < process environment) win
+        over Compose's own reading of .env, so a setting added to .env.example
+        later reaches Compose even if an older .env lacks it."""
+        return {**os.environ, **self.config.settings, **self.state.compose_environment()}
 
     def run(self, *args: str, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [
