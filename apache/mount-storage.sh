@@ -69,6 +69,11 @@ mount_smbfuse() {
    # NTLMSSP with NTLMv2, as sec=ntlmssp.
    client use spnego = yes
    client ntlmv2 auth = yes
+   # Resolve the storage box's name afresh on every connection: libsmbclient
+   # caches addresses for 11 minutes by default (in /run/samba/gencache.tdb,
+   # which outlives a container restart), and the box gets a new address
+   # when it is recreated.
+   name cache timeout = 0
 EOF
   install -m 600 /dev/null "$home/.smb/smbnetfs.conf"
   cat >"$home/.smb/smbnetfs.conf" <<EOF
