@@ -10,6 +10,10 @@ log() { echo "entrypoint: $*" >&2; }
 
 mount-storage
 
+# Schema and demo data (the first container of a shared database does it), as
+# the user the app runs as, so seeded files belong to www-data like uploads.
+setpriv --reuid=www-data --regid=www-data --init-groups python3 -m spacedock setup
+
 gunicorn --config /etc/sdlab/gunicorn.conf.py &
 gunicorn_pid=$!
 

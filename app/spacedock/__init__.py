@@ -1,22 +1,30 @@
 """A stand-in for SpaceDock (spacedock.info), written for sdlab from public notes
-on how SpaceDock behaves: same URL shapes, config names and storage layout."""
+on how SpaceDock behaves: same URL shapes, config names and storage layout.
+
+    create_app()            the WSGI app (gunicorn: "spacedock:create_app()")
+    python3 -m spacedock setup   schema and demo data
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask
 
-from spacedock import config, health, pages
+from spacedock import accounts, api, config, database, downloads, health, pages, publishing
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """The only way to get the app: configuration from the environment (as
-    SpaceDock's config.ini keys, upper-case), or `test_config` in tests."""
+    """Configuration from the environment (SpaceDock's keys, upper-case), or
+    the defaults updated with `test_config` in tests."""
     app = Flask(__name__)
-    app.config.from_mapping(config.from_environment() if test_config is None else config.defaults())
-    if test_config is not None:
-        app.config.update(test_config)
-    health.init_app(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(pages.bp)
+    settings = config.from_environment() if test_config is None else {**config.defaults(), **test_config}
+    config.validate(settings)
+    app.config.from_mapping(settings)
+    # One request may carry a whole upload (the chunked client sends 2 MiB).
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_BYTES"] + 1024 * 1024
+    database.init_app(app)
+    accounts.init_app(app)
+    api.init_app(app)
+    for blueprint in (health.bp, pages.bp, accounts.bp, downloads.bp, publishing.bp, api.bp):
+        app.register_blueprint(blueprint)
     return app

@@ -1,5 +1,6 @@
-"""The app's settings: SpaceDock's config keys, read from environment variables
-(upper-case, `-` as `_`), plus the lab's identity of the container."""
+"""The app's settings: SpaceDock's config keys as environment variables
+(upper-case, `-` as `_`: STORAGE, USE_X_ACCEL, CDN_DOMAIN, ...), the lab's
+switches between production's behaviour and its fix, and the container's identity."""
 from __future__ import annotations
 
 import os
@@ -8,21 +9,57 @@ from typing import Any
 
 VERSION_FILE = Path("/srv/spacedock/VERSION")
 
+# Accepted values of the settings that choose a behaviour.
+CHOICES = {
+    "USE_X_ACCEL": ("false", "apache", "nginx"),
+    # in-place: production's, each chunk appended at the final path (a partial
+    #           file is visible at the download URL during an upload)
+    # atomic:   written aside, renamed into place when complete and valid
+    "UPLOAD_WRITES": ("in-place", "atomic"),
+    # production: replacing a zip purges a filesystem path (the stale copy stays
+    #             in ATS, SpaceDock PR #428); fixed: purges the download URL
+    "PURGE_PATHS": ("production", "fixed"),
+}
+
 
 def defaults() -> dict[str, Any]:
     return {
-        # Where mod files live (SpaceDock `storage`); the storage box mount.
+        # SpaceDock's keys --------------------------------------------------
+        # Where mod files live (`storage`): the storage box mount.
         "STORAGE": "/storage/sdmods",
-        # SQLAlchemy URL of the database (SpaceDock `connection-string`).
+        # SQLAlchemy URL of the database (`connection-string`).
         "CONNECTION_STRING": "sqlite://",
+        # `use-x-accel`: false (Flask streams the file), apache (X-Sendfile), nginx (X-Accel-Redirect).
+        "USE_X_ACCEL": "false",
+        # `cdn-domain`: if set (with `protocol`), downloads are counted and then
+        # redirected to <protocol>://<cdn-domain>/<path>; production: spacedock.info/content.
+        "CDN_DOMAIN": "",
+        # `cdn-internal`: the host PURGE requests are sent to (the ATS container).
+        "CDN_INTERNAL": "",
+        "PROTOCOL": "http",
+        "DOMAIN": "spacedock.info",
         # Signs the session cookie.
         "SECRET_KEY": "unit-test-only",
+        # Lab switches -----------------------------------------------------
+        "UPLOAD_WRITES": "in-place",
+        "PURGE_PATHS": "production",
+        # Largest zip an upload may produce (nginx's client_max_body_size 500m).
+        "MAX_UPLOAD_BYTES": 500 * 1024 * 1024,
+        # Password of the seeded demo users (admin, user); lab only.
+        "DEMO_PASSWORD": "development",
         # Which environment and branch this container runs (lab identity).
         "SD_CONTAINER": "local",
         "SD_ENVIRONMENT": "development",
         "SD_BRANCH": "master",
         "APP_VERSION": "unknown",
     }
+
+
+def validate(settings: dict[str, Any]) -> None:
+    for key, allowed in CHOICES.items():
+        if settings[key] not in allowed:
+            raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {settings[key]!r}")
+    settings["MAX_UPLOAD_BYTES"] = int(settings["MAX_UPLOAD_BYTES"])
 
 
 def from_environment() -> dict[str, Any]:

@@ -10,9 +10,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app, jsonify
-from sqlalchemy import create_engine, text
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+
+from spacedock import database
 
 bp = Blueprint("health", __name__)
 
@@ -28,19 +30,9 @@ class Check:
     detail: str
 
 
-def init_app(app: Flask) -> None:
-    app.extensions["health_engine"] = create_engine(
-        app.config["CONNECTION_STRING"],
-        pool_pre_ping=True,
-        connect_args={"connect_timeout": int(CHECK_TIMEOUT_S)}
-        if app.config["CONNECTION_STRING"].startswith("postgresql")
-        else {},
-    )
-
-
 def check_database() -> Check:
     try:
-        with current_app.extensions["health_engine"].connect() as connection:
+        with database.engine().connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         return Check(False, f"database: {type(error.orig or error).__name__}: {str(error.orig or error).strip()}")

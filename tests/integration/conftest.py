@@ -6,6 +6,7 @@ be found with `make logs | grep <test name>`.
 """
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.http import LabClient
+from lab.spacedock import SpaceDockClient
 from lab.topology import SERVICES
 from lab.waiting import poll_until
 
@@ -63,3 +65,21 @@ def live(config: LabConfig, docker_lab: DockerLab) -> str:
 def client(config: LabConfig, docker_lab: DockerLab, request: pytest.FixtureRequest) -> LabClient:
     """HTTP through ATS's published port, tagged with this test's id."""
     return LabClient(config.http_base, test_tag=request.node.nodeid)
+
+
+@pytest.fixture
+def author(config: LabConfig, client: LabClient):
+    """author(host) -> a SpaceDockClient logged in as the demo user `user` on that site."""
+    def log_in(host: str = "spacedock.info") -> SpaceDockClient:
+        # a session of its own: each site has its own cookie
+        session_client = LabClient(config.http_base, test_tag=client.test_tag)
+        spacedock = SpaceDockClient(session_client, host)
+        spacedock.login("user", config.get("DEMO_PASSWORD"))
+        return spacedock
+    return log_in
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short random word for names this test creates on shared services."""
+    return uuid.uuid4().hex[:8]

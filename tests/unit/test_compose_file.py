@@ -11,9 +11,20 @@ from lab.config import REPO_ROOT
 from lab.topology import FRONT_NETWORK, LIVE_ALIASES, SERVICES, WEB_SERVICES, own_alias
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """Compose v2 refuses a mapping with a key twice; PyYAML would keep the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        keys = [key.value for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge"]
+        duplicates = {key for key in keys if keys.count(key) > 1}
+        if duplicates:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate keys {duplicates}", node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((REPO_ROOT / "compose.yaml").read_text())
+    return yaml.load((REPO_ROOT / "compose.yaml").read_text(), Loader=UniqueKeyLoader)
 
 
 def test_compose_defines_exactly_the_lab_services(compose: dict[str, Any]) -> None:

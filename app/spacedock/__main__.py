@@ -1,0 +1,33 @@
+"""`python3 -m spacedock setup`: create the schema and, on an empty database,
+the demo data. Safe to run from several containers at once (sd1a and sd1b
+share a database): the first one does the work, the others wait and skip."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from spacedock import config, database, seed
+from spacedock.models import Base
+from sqlalchemy.orm import Session
+
+
+def setup(settings: dict) -> str:
+    engine = database.make_engine(settings["CONNECTION_STRING"])
+    with database.setup_transaction(engine) as connection:
+        Base.metadata.create_all(connection)
+        with Session(bind=connection, future=True) as session:
+            seeded = seed.seed(session, settings["STORAGE"], settings["DEMO_PASSWORD"])
+    return "schema ready; demo data seeded" if seeded else "schema ready; data already present"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m spacedock")
+    parser.add_argument("command", choices=["setup"], help="create the schema and seed an empty database")
+    parser.parse_args(argv)
+    settings = config.from_environment()
+    print(f"spacedock: {setup(settings)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

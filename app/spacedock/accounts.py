@@ -1,0 +1,77 @@
+"""Logging in and out, and the session cookie.
+
+As SpaceDock after its PR #354, anonymous visitors get no session cookie at all
+(OnlyLoggedInSessionInterface), so what ATS may cache for them is cleanly
+separated from what a logged-in user sees. The API accepts the same session.
+"""
+from __future__ import annotations
+
+from flask import (Blueprint, Flask, Response, jsonify, redirect, render_template, request,
+                   session, url_for)
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy import select
+
+from spacedock import database
+from spacedock.models import User
+
+bp = Blueprint("accounts", __name__)
+login_manager = LoginManager()
+
+
+class OnlyLoggedInSessionInterface(SecureCookieSessionInterface):
+    """Keep a session cookie only for logged-in users; an anonymous visitor who
+    still sends one (after logging out) gets it deleted."""
+
+    def save_session(self, app: Flask, session, response: Response) -> None:
+        if "_user_id" in session:
+            super().save_session(app, session, response)
+        elif request.cookies.get(self.get_cookie_name(app)):
+            response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),
+                                   path=self.get_cookie_path(app))
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = OnlyLoggedInSessionInterface()
+    # Secure cookies would never come back over the lab's plain HTTP.
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=app.config["PROTOCOL"] == "https")
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return database.session().get(User, int(user_id))
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Response:
+    if request.path.startswith("/api/"):
+        return jsonify(error=True, reason="you must be logged in"), 401
+    return redirect(url_for("accounts.login", next=request.path))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    if request.method == "GET":
+        return render_template("login.html", next=request.args.get("next", "/"))
+    username = request.form.get("username", "")
+    user = database.session().scalars(select(User).where(User.username == username)).first()
+    if user is None or not user.check_password(request.form.get("password", "")):
+        return render_template("login.html", next=request.form.get("next", "/"),
+                               error="Username or password is wrong."), 401
+    login_user(user)
+    target = request.form.get("next", "/")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    return redirect("/")
+
+
+def is_owner_or_admin(user_id: int) -> bool:
+    return current_user.is_authenticated and (current_user.admin or current_user.id == user_id)

@@ -1,0 +1,108 @@
+"""Mod downloads (SpaceDock mods.py `download()`), their counting, and the
+/content/ fallback.
+
+Every request that reaches the app is counted, unless it comes from a bot or
+asks for a Range: one DownloadEvent row per version and hour, plus the mod's
+and the version's counters and the mod's score. A download that ATS answers
+from its cache never gets here and is not counted, as in production.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from sqlalchemy import func, select, update
+
+from spacedock import database
+from spacedock.accounts import is_owner_or_admin
+from spacedock.models import DownloadEvent, Mod, ModVersion
+from spacedock.sendfile import sendfile
+
+bp = Blueprint("downloads", __name__)
+
+# What user_agents' is_bot catches in practice (SpaceDock PR #436).
+BOT_AGENT = re.compile(r"bot|crawl|spider|slurp|bingpreview|facebookexternalhit|archiver", re.IGNORECASE)
+
+
+def can_download(mod: Mod) -> bool:
+    """Unpublished mods only for their owner and admins (`_allow_download`)."""
+    return mod.published or is_owner_or_admin(mod.user_id)
+
+
+def find_version(mod: Mod, version: str | None) -> ModVersion:
+    """No version, or the literal `download`, means the default version."""
+    if version in (None, "download"):
+        if mod.default_version is None:
+            abort(404)
+        return mod.default_version
+    match = next((v for v in mod.versions if v.friendly_version == version), None)
+    if match is None:
+        abort(404)
+    return match
+
+
+def mod_score(session, mod_id: int) -> float:
+    """A stand-in for search.get_mod_score: a few more queries per download."""
+    downloads = session.scalar(select(Mod.download_count).where(Mod.id == mod_id)) or 0
+    versions = session.scalar(select(func.count(ModVersion.id)).where(ModVersion.mod_id == mod_id)) or 0
+    recent = session.scalar(select(func.coalesce(func.sum(DownloadEvent.downloads), 0))
+                            .where(DownloadEvent.mod_id == mod_id)) or 0
+    return downloads * 0.1 + versions * 5 + recent * 0.01
+
+
+def count_download(mod: Mod, version: ModVersion) -> None:
+    session = database.session()
+    hour_ago = datetime.utcnow() - timedelta(hours=1)
+    event = session.scalars(
+        select(DownloadEvent)
+        .where(DownloadEvent.version_id == version.id, DownloadEvent.created > hour_ago)
+        .order_by(DownloadEvent.created.desc())
+        .limit(1)
+    ).first()
+    if event is None:
+        session.add(DownloadEvent(mod_id=mod.id, version_id=version.id, downloads=1))
+        session.commit()
+    else:
+        session.execute(update(DownloadEvent).where(DownloadEvent.id == event.id)
+                        .values(downloads=DownloadEvent.downloads + 1))
+    # Increments in SQL, so concurrent downloads are not lost.
+    session.execute(update(Mod).where(Mod.id == mod.id).values(download_count=Mod.download_count + 1))
+    session.execute(update(ModVersion).where(ModVersion.id == version.id)
+                    .values(download_count=ModVersion.download_count + 1))
+    session.execute(update(Mod).where(Mod.id == mod.id).values(score=mod_score(session, mod.id)))
+    session.commit()
+
+
+def counted(user_agent: str) -> bool:
+    return not BOT_AGENT.search(user_agent) and "Range" not in request.headers
+
+
+@bp.get("/mod/<int:mod_id>/download", defaults={"name": None, "version": None})
+@bp.get("/mod/<int:mod_id>/download/<version>", defaults={"name": None})
+@bp.get("/mod/<int:mod_id>/<path:name>/download", defaults={"version": None})
+@bp.get("/mod/<int:mod_id>/<path:name>/download/<version>")
+def download(mod_id: int, name: str | None, version: str | None) -> Response:
+    """The name segment is ignored, as in SpaceDock: any name works."""
+    mod = database.session().get(Mod, mod_id)
+    if mod is None:
+        abort(404)
+    if not can_download(mod):
+        abort(403)
+    found = find_version(mod, version)
+    user_agent = request.headers.get("User-Agent", "")
+    if "Discordbot" in user_agent:
+        return redirect(url_for("pages.mod_page", mod_id=mod.id))
+    if counted(user_agent):
+        count_download(mod, found)
+    config = current_app.config
+    if config["PROTOCOL"] and config["CDN_DOMAIN"]:
+        return redirect(f"{config['PROTOCOL']}://{config['CDN_DOMAIN']}/{found.download_path}")
+    return sendfile(found.download_path, attachment=True)
+
+
+@bp.get("/content/<path:path>")
+def content(path: str) -> Response:
+    """SpaceDock's fallback for /content/: no checks, no counting. Apache's
+    Alias answers /content/ before a request gets here."""
+    return sendfile(path, attachment=True)

@@ -1,0 +1,38 @@
+"""How file bytes leave the app (SpaceDock's common.py `sendfile`), by `use-x-accel`:
+
+    apache  empty body + `X-Sendfile: <storage>/<path>`: mod_xsendfile sends the file
+    nginx   empty body + `X-Accel-Redirect: /internal/<path>`
+    false   Flask's send_file streams it (ETag, Last-Modified, Range, 404 if missing)
+
+On the X-Sendfile and X-Accel paths the app never opens the file, so a missing
+file is the web server's 404.
+"""
+from __future__ import annotations
+
+import mimetypes
+from pathlib import PurePosixPath
+
+from flask import Response, abort, current_app, send_file
+
+from spacedock import storage
+
+
+def sendfile(path: str, *, attachment: bool) -> Response:
+    config = current_app.config
+    try:
+        full_path = storage.absolute(config["STORAGE"], path)
+    except storage.UnsafeName:
+        abort(404)
+    name = PurePosixPath(path).name
+    mode = config["USE_X_ACCEL"]
+    if mode == "false":
+        if not full_path.is_file():
+            abort(404)
+        return send_file(full_path, as_attachment=attachment, download_name=name, conditional=True)
+    response = Response(b"", mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream")
+    response.headers["Content-Disposition"] = f"{'attachment' if attachment else 'inline'}; filename={name}"
+    if mode == "apache":
+        response.headers["X-Sendfile"] = str(full_path)
+    else:
+        response.headers["X-Accel-Redirect"] = f"/internal/{path}"
+    return response

@@ -1,0 +1,158 @@
+"""Where files go on the storage mount, exactly as SpaceDock lays them out, and
+how an upload's chunks are written there.
+
+    <secure(username)>_<user id>/<secure(mod name)>/<secure("<mod name>-<version>.zip")>
+    <secure(username)>_<user id>/<secure(mod name)>/<secure(mod name)>-<unix time>.<ext>   (background)
+"""
+from __future__ import annotations
+
+import errno
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+
+from werkzeug.utils import secure_filename
+
+VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
+
+
+class UnsafeName(ValueError):
+    """A name that could reach outside the storage root, or is empty once made safe."""
+
+
+def check_name(value: str, what: str) -> str:
+    """A mod or user name that stays one folder name: no separators, no `..`."""
+    value = value.strip()
+    if not value:
+        raise UnsafeName(f"{what} is empty")
+    if len(value) > 100:
+        raise UnsafeName(f"{what} is longer than 100 characters")
+    if "/" in value or "\\" in value or ".." in value or value.startswith(".") or "\0" in value:
+        raise UnsafeName(f"{what} {value!r} may not contain '/', '\\', '..' or start with '.'")
+    if not secure_filename(value):
+        raise UnsafeName(f"{what} {value!r} has no characters that can be used in a file name")
+    return value
+
+
+def check_version(value: str) -> str:
+    value = value.strip()
+    if not VERSION_PATTERN.match(value) or ".." in value:
+        raise UnsafeName(f"version {value!r} must be 1-64 letters, digits, '.', '_', '+' or '-', "
+                         "starting with a letter or digit")
+    return value
+
+
+def user_dir(username: str, user_id: int) -> str:
+    return f"{secure_filename(username)}_{user_id}"
+
+
+def mod_dir(username: str, user_id: int, mod_name: str) -> str:
+    return f"{user_dir(username, user_id)}/{secure_filename(mod_name)}"
+
+
+def zip_path(username: str, user_id: int, mod_name: str, version: str) -> str:
+    return f"{mod_dir(username, user_id, mod_name)}/{secure_filename(f'{mod_name}-{version}.zip')}"
+
+
+def background_path(username: str, user_id: int, mod_name: str, unix_time: int, extension: str) -> str:
+    return f"{mod_dir(username, user_id, mod_name)}/{secure_filename(mod_name)}-{unix_time}.{extension}"
+
+
+def absolute(root: str | Path, relative: str) -> Path:
+    """`relative` under the storage root; anything that would leave it is refused."""
+    base = Path(root).resolve()
+    target = (base / relative).resolve()
+    if target != base and base not in target.parents:
+        raise UnsafeName(f"path {relative!r} leaves the storage root")
+    return target
+
+
+# --- writing an upload's chunks ---------------------------------------------------
+
+class ChunkOrderError(ValueError):
+    """A chunk that does not continue the bytes written so far."""
+
+
+class ChunkWriter(Protocol):
+    """Writes the chunks of one upload whose zip belongs at `final`."""
+
+    def start(self, final: Path, upload_id: str) -> None: ...
+    def append(self, final: Path, upload_id: str, offset: int, data: bytes) -> int: ...
+    def written(self, final: Path, upload_id: str) -> Path: ...
+    def commit(self, final: Path, upload_id: str) -> None: ...
+    def discard(self, final: Path, upload_id: str) -> None: ...
+
+
+def _append_checked(path: Path, offset: int, data: bytes) -> int:
+    size = path.stat().st_size if path.exists() else None
+    if size is None:
+        raise ChunkOrderError("no upload in progress (the first chunk, index 0, was not received)")
+    if size != offset:
+        raise ChunkOrderError(f"chunk starts at byte {offset}, but {size} bytes have been received; "
+                              "chunks must be sent in order, each exactly once")
+    # SpaceDock opens the file in append mode; smbnetfs (STORAGE_MODE=smbfuse)
+    # cannot open O_APPEND (EIO), so write at the end explicitly: same bytes.
+    with path.open("r+b") as handle:
+        handle.seek(0, os.SEEK_END)
+        handle.write(data)
+    return size + len(data)
+
+
+class InPlaceWriter:
+    """Production's way (SpaceDock api.py): chunk 0 deletes whatever is at the
+    final path, every chunk is appended there. During the upload the partial zip
+    is what the download URL serves; a failed upload leaves it (only a file that
+    is not a zip at the end is deleted)."""
+
+    def start(self, final: Path, upload_id: str) -> None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        final.unlink(missing_ok=True)
+        final.touch()
+
+    def append(self, final: Path, upload_id: str, offset: int, data: bytes) -> int:
+        return _append_checked(final, offset, data)
+
+    def written(self, final: Path, upload_id: str) -> Path:
+        return final
+
+    def commit(self, final: Path, upload_id: str) -> None:
+        """Nothing to do: the bytes are already at the final path."""
+
+    def discard(self, final: Path, upload_id: str) -> None:
+        final.unlink(missing_ok=True)
+
+
+class AtomicWriter:
+    """The safe way: chunks go to a hidden file beside the final one
+    (`.<name>.<upload id>.part`, refused by Apache), which replaces the final
+    file only once it is complete and a valid zip. Readers see the old file or
+    the new one, never a part."""
+
+    def written(self, final: Path, upload_id: str) -> Path:
+        return final.with_name(f".{final.name}.{secure_filename(upload_id) or 'upload'}.part")
+
+    def start(self, final: Path, upload_id: str) -> None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self.written(final, upload_id).write_bytes(b"")
+
+    def append(self, final: Path, upload_id: str, offset: int, data: bytes) -> int:
+        return _append_checked(self.written(final, upload_id), offset, data)
+
+    def commit(self, final: Path, upload_id: str) -> None:
+        part = self.written(final, upload_id)
+        try:
+            os.replace(part, final)
+        except OSError as error:
+            # Some SMB clients (smbnetfs) cannot rename over an existing file.
+            if error.errno not in (errno.EEXIST, errno.EACCES, errno.EPERM):
+                raise
+            final.unlink()
+            os.replace(part, final)
+
+    def discard(self, final: Path, upload_id: str) -> None:
+        self.written(final, upload_id).unlink(missing_ok=True)
+
+
+def writer(mode: str) -> ChunkWriter:
+    return AtomicWriter() if mode == "atomic" else InPlaceWriter()

@@ -1,0 +1,80 @@
+"""Bad uploads through ATS get a JSON 4xx with a reason; on alpha, which runs
+the atomic writes (the safe mode), nothing of them is left on the storage box."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+from requests import Response
+
+from lab.docker_ops import DockerLab
+from lab.http import LabClient
+from lab.spacedock import ChunkPlan, SpaceDockClient, make_zip
+
+ALPHA = "alpha.spacedock.info"
+CHUNK = 64 * 1024
+Upload = Callable[[SpaceDockClient, str], Response]
+
+
+def stored_files(docker_lab: DockerLab, service: str) -> set[str]:
+    result = docker_lab.exec(service, ["find", "/storage/sdmods", "-type", "f"])
+    assert result.exit_code == 0, result.output
+    return set(result.output.split())
+
+
+CASES: dict[str, tuple[Upload, int, str]] = {
+    "not a zip": (lambda s, u: s.create_mod(f"Lab {u}", "1.0", b"PK but not really" * 10000, chunk_bytes=CHUNK),
+                  400, "not a zip archive"),
+    "chunks out of order": (lambda s, u: s.create_mod(f"Lab {u}", "1.0", make_zip(300_000, u), chunk_bytes=CHUNK,
+                                                      plan=ChunkPlan(order=[0, 1, 3])),
+                            400, "chunks must be sent in order"),
+    "a missing last chunk": (lambda s, u: s.create_mod(f"Lab {u}", "1.0", make_zip(300_000, u), chunk_bytes=CHUNK,
+                                                       plan=ChunkPlan(order=[0, 1, 2, 4])),
+                             400, "chunks must be sent in order"),
+    "a version that exists": (lambda s, u: s.add_version(1, "1.0.0", make_zip(1000, u)),
+                              409, "already has a version 1.0.0"),
+    "a name with ..": (lambda s, u: s.create_mod(f"../../{u}", "1.0", make_zip(1000, u)), 400, "may not contain"),
+    "an absolute path": (lambda s, u: s.create_mod(f"/etc/{u}", "1.0", make_zip(1000, u)), 400, "may not contain"),
+    "a version with ..": (lambda s, u: s.create_mod(f"Lab {u}", "../1.0", make_zip(1000, u)), 400, "version"),
+    "an oversized upload": (lambda s, u: s.create_mod(f"Lab {u}", "1.0", make_zip(1000, u),
+                                                      declared_size=600 * 1024 * 1024),
+                            413, "uploads may be at most"),
+    "a mod that does not exist": (lambda s, u: s.add_version(999999, "1.0", make_zip(1000, u)),
+                                  404, "there is no mod 999999"),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_upload_gets_a_json_4xx_with_a_reason_and_leaves_nothing_in_safe_mode(
+    author, docker_lab: DockerLab, unique: str, case: str
+) -> None:
+    upload, status, reason = CASES[case]
+    spacedock = author(ALPHA)
+    before = stored_files(docker_lab, "sd6")
+
+    response = upload(spacedock, unique)
+
+    assert response.status_code == status, response.text
+    assert response.json()["error"] is True
+    assert reason in response.json()["reason"]
+    assert stored_files(docker_lab, "sd6") == before
+
+
+def test_upload_without_a_login_is_401(client: LabClient, unique: str) -> None:
+    response = SpaceDockClient(client, ALPHA).create_mod(f"Lab {unique}", "1.0", make_zip(1000, unique))
+
+    assert response.status_code == 401
+    assert response.json() == {"error": True, "reason": "you must be logged in"}
+
+
+def test_production_in_place_writes_leave_a_refused_upload_behind_as_production_does(
+    author, docker_lab: DockerLab, unique: str
+) -> None:
+    spacedock = author("spacedock.info")
+    before = stored_files(docker_lab, "sd1a")
+
+    response = spacedock.create_mod(f"Lab {unique}", "1.0", make_zip(300_000, unique), chunk_bytes=CHUNK,
+                                    plan=ChunkPlan(order=[0, 1, 3]))
+
+    assert response.status_code == 400
+    assert stored_files(docker_lab, "sd1a") - before == {f"/storage/sdmods/user_2/Lab_{unique}/Lab_{unique}-1.0.zip"}
