@@ -15,7 +15,7 @@ LAB    := $(PYTHON) -m lab
 PYTEST := $(PYTHON) -m pytest
 export COMPOSE
 
-.PHONY: help preflight venv base build up down ps logs status unit integration lifecycle \
+.PHONY: help preflight venv base build up down ps logs status scenario storage unit integration lifecycle \
         compose-v1 test clean
 
 help: ## list the targets
@@ -53,6 +53,14 @@ logs: venv ## the last 100 log lines of every service, or of service=<name>
 
 status: venv ## live and idle production container, versions, health, storage mode
 	@$(LAB) status
+
+# Example: make scenario name=storage-outage how=paused
+scenario: venv ## play a fault or production bug on the running lab and report (name=..., see python -m lab scenario -h)
+	@$(LAB) scenario $(name) $(if $(how),--how $(how))
+
+# Example: make storage args="ls -r user_2"
+storage: venv ## the storage box over SMB3 + encryption: args="ls|put|get|rm ..." (share=beta|alpha)
+	@$(LAB) storage $(if $(share),--share $(share)) $(args)
 
 unit: venv ## unit tests; no Docker needed
 	@$(PYTEST) tests/unit

@@ -16,8 +16,9 @@ set -euo pipefail
 
 target=${STORAGE:-/storage/sdmods}
 server=${SMB_SERVER:-storagebox}
+port=${SMB_SERVER_PORT:-445}
 share=${SMB_SHARE:?SMB_SHARE names the share}
-state_dir=/run/sdlab
+state_dir=${SDLAB_RUN_DIR:-/run/sdlab}
 fuse_root=$state_dir/smbnet
 
 log() { echo "mount-storage: $*" >&2; }
@@ -29,9 +30,9 @@ record_mode() {
 
 wait_for_storagebox() {
   local waited=0
-  until timeout 2 bash -c "exec 3<>/dev/tcp/$server/445" 2>/dev/null; do
+  until timeout 2 bash -c "exec 3<>/dev/tcp/$server/$port" 2>/dev/null; do
     if ((waited % 10 == 0)); then
-      log "the storage box $server:445 does not answer (waited ${waited}s); the site cannot serve files until it does"
+      log "the storage box $server:$port does not answer (waited ${waited}s); the site cannot serve files until it does"
     fi
     sleep 2
     waited=$((waited + 2))
@@ -81,9 +82,9 @@ EOF
 smb_query_browsers "false"
 host $server visible=true
 auth "$server" "$SMB_USER" "$SMB_PASSWORD"
-# Give up on a request after 10 s (default 20 s) so an outage turns into an
-# error quickly instead of a hung Apache worker.
-smb_timeout 10000
+# Give up on a request after 5 s (default 20 s), so that during an outage
+# a request stuck on the mount fails within seconds instead of hanging.
+smb_timeout 5000
 EOF
   install -d "$fuse_root"
   # uid/gid/umask: present every file as www-data with mode 0777, as the cifs

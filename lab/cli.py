@@ -3,7 +3,9 @@ _add_<name> (its arguments) and _cmd_<name> (calls lab.commands, prints) pair.""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from lab import config as lab_config
@@ -109,6 +111,68 @@ def _cmd_evidence(args: argparse.Namespace, config: lab_config.LabConfig, out: T
     return ExitStatus.OK
 
 
+# --- the storage box ------------------------------------------------------------------
+
+def _add_storage(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("storage", help="the storage box over SMB3 + encryption: ls, put, get, rm")
+    parser.add_argument("--share", default="backup", choices=["backup", "beta", "alpha"],
+                        help="backup is production's (sd1a + sd1b); default backup")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="action")
+    ls = actions.add_parser("ls", help="list a folder (-r: everything below it)")
+    ls.add_argument("path", nargs="?", default="")
+    ls.add_argument("-r", "--recursive", action="store_true")
+    put = actions.add_parser("put", help="copy a local file to the share")
+    put.add_argument("local", type=Path)
+    put.add_argument("path")
+    get = actions.add_parser("get", help="copy a file from the share (to stdout with -)")
+    get.add_argument("path")
+    get.add_argument("local", nargs="?", default="-")
+    rm = actions.add_parser("rm", help="remove a file")
+    rm.add_argument("path")
+
+
+def _cmd_storage(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.smb import StorageBox
+
+    box = StorageBox(config, args.share)
+    if args.action == "ls":
+        for entry in box.walk(args.path, recursive=args.recursive):
+            size = "-" if entry.is_dir else str(entry.size)
+            name = entry.path + ("/" if entry.is_dir else "")
+            print(f"{size:>12}  {entry.modified:%Y-%m-%d %H:%M:%S}  {name}", file=out)
+    elif args.action == "put":
+        box.write(args.path, args.local.read_bytes())
+        print(f"lab: {args.local} -> //{args.share}/{args.path}", file=out)
+    elif args.action == "get":
+        data = box.read(args.path)
+        if args.local == "-":
+            out.flush()
+            sys.stdout.buffer.write(data)
+        else:
+            Path(args.local).write_bytes(data)
+    elif args.action == "rm":
+        box.remove(args.path)
+    return ExitStatus.OK
+
+
+# --- scenarios -------------------------------------------------------------------------
+
+def _add_scenario(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("scenario", help="play a fault or a production bug on the lab and report")
+    scenarios = parser.add_subparsers(dest="scenario", required=True, metavar="scenario")
+    outage = scenarios.add_parser("storage-outage", help="the storage box stops or freezes, then returns")
+    outage.add_argument("--how", choices=["stopped", "paused"], default="stopped")
+
+
+def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.docker_ops import DockerLab
+    from lab.scenarios import storage_outage
+
+    report = storage_outage.run(config, DockerLab(config.project), args.how, _say(out))
+    print(report.render(), file=out)
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]] = {
     "up": (_add_up, _cmd_up),
     "down": (_add_down, _cmd_down),
@@ -117,6 +181,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "status": (_add_status, _cmd_status),
     "compose": (_add_compose, _cmd_compose),
     "evidence": (_add_evidence, _cmd_evidence),
+    "storage": (_add_storage, _cmd_storage),
+    "scenario": (_add_scenario, _cmd_scenario),
 }
 
 
@@ -143,3 +209,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     except KeyboardInterrupt:
         print("lab: interrupted", file=err)
         return ExitStatus.CTRL_C
+    except BrokenPipeError:
+        # the reader went away (`lab storage ls | head`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitStatus.OK

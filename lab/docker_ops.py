@@ -123,6 +123,30 @@ class DockerLab:
         stream, _ = self._call(f"copy {path} out of {service}", lambda: container.get_archive(path))
         return stream
 
+    # --- faults ----------------------------------------------------------------------
+
+    def stop(self, service: str, timeout_s: int = 10) -> None:
+        """Stop a container (its peers fail fast: connections are refused)."""
+        container = self.container(service)
+        self._call(f"stop {service}", lambda: container.stop(timeout=timeout_s))
+
+    def start(self, service: str) -> None:
+        container = self.container(service)
+        self._call(f"start {service}", container.start)
+
+    def restart(self, service: str, timeout_s: int = 10) -> None:
+        container = self.container(service)
+        self._call(f"restart {service}", lambda: container.restart(timeout=timeout_s))
+
+    def pause(self, service: str) -> None:
+        """Freeze a container's processes (its peers hang: nothing answers)."""
+        container = self.container(service)
+        self._call(f"pause {service}", container.pause)
+
+    def unpause(self, service: str) -> None:
+        container = self.container(service)
+        self._call(f"unpause {service}", container.unpause)
+
     # --- network aliases ---------------------------------------------------------
 
     def aliases(self, service: str, network: str) -> list[str]:

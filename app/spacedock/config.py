@@ -45,6 +45,9 @@ def defaults() -> dict[str, Any]:
         "PURGE_PATHS": "production",
         # Largest zip an upload may produce (nginx's client_max_body_size 500m).
         "MAX_UPLOAD_BYTES": 500 * 1024 * 1024,
+        # Raised by the web container's storage watch while the mount does not
+        # answer; downloads are refused with 503 while it exists.
+        "STORAGE_STATUS_FILE": "/run/sdlab/status/storage-unavailable",
         # Password of the seeded demo users (admin, user); lab only.
         "DEMO_PASSWORD": "development",
         # Which environment and branch this container runs (lab identity).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from sqlalchemy import func, select, update
@@ -74,6 +75,14 @@ def count_download(mod: Mod, version: ModVersion) -> None:
     session.commit()
 
 
+def refuse_while_storage_is_down() -> None:
+    """503 at once while the storage watch says the mount does not answer,
+    rather than a request hanging on the network filesystem."""
+    if Path(current_app.config["STORAGE_STATUS_FILE"]).exists():
+        abort(Response("The storage box does not answer; files cannot be served right now.\n", 503,
+                       {"Retry-After": "10", "Content-Type": "text/plain; charset=utf-8"}))
+
+
 def counted(user_agent: str) -> bool:
     return not BOT_AGENT.search(user_agent) and "Range" not in request.headers
 
@@ -84,6 +93,7 @@ def counted(user_agent: str) -> bool:
 @bp.get("/mod/<int:mod_id>/<path:name>/download/<version>")
 def download(mod_id: int, name: str | None, version: str | None) -> Response:
     """The name segment is ignored, as in SpaceDock: any name works."""
+    refuse_while_storage_is_down()
     mod = database.session().get(Mod, mod_id)
     if mod is None:
         abort(404)
@@ -105,4 +115,5 @@ def download(mod_id: int, name: str | None, version: str | None) -> Response:
 def content(path: str) -> Response:
     """SpaceDock's fallback for /content/: no checks, no counting. Apache's
     Alias answers /content/ before a request gets here."""
+    refuse_while_storage_is_down()
     return sendfile(path, attachment=True)

@@ -5,7 +5,8 @@
     false   Flask's send_file streams it (ETag, Last-Modified, Range, 404 if missing)
 
 On the X-Sendfile and X-Accel paths the app never opens the file, so a missing
-file is the web server's 404.
+file is the web server's 404; as in SpaceDock, the app does not check the path
+there either: Apache's XSendFilePath refuses anything outside the storage mount.
 """
 from __future__ import annotations
 
@@ -19,20 +20,20 @@ from spacedock import storage
 
 def sendfile(path: str, *, attachment: bool) -> Response:
     config = current_app.config
-    try:
-        full_path = storage.absolute(config["STORAGE"], path)
-    except storage.UnsafeName:
-        abort(404)
     name = PurePosixPath(path).name
     mode = config["USE_X_ACCEL"]
     if mode == "false":
+        try:
+            full_path = storage.absolute(config["STORAGE"], path)
+        except storage.UnsafeName:
+            abort(404)
         if not full_path.is_file():
             abort(404)
         return send_file(full_path, as_attachment=attachment, download_name=name, conditional=True)
     response = Response(b"", mimetype=mimetypes.guess_type(name)[0] or "application/octet-stream")
     response.headers["Content-Disposition"] = f"{'attachment' if attachment else 'inline'}; filename={name}"
     if mode == "apache":
-        response.headers["X-Sendfile"] = str(full_path)
+        response.headers["X-Sendfile"] = f"{config['STORAGE'].rstrip('/')}/{path}"
     else:
         response.headers["X-Accel-Redirect"] = f"/internal/{path}"
     return response

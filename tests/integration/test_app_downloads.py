@@ -7,7 +7,10 @@ import hashlib
 
 import pytest
 
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
 from lab.http import LabClient, cache_result, served_by, via_hops
+from lab.smb import StorageBox
 from lab.spacedock import SpaceDockClient, make_zip
 
 MIB = 1024 * 1024
@@ -103,12 +106,30 @@ def test_download_delivers_the_uploaded_bytes_and_serves_ranges_uncounted(
     assert spacedock.download_count(mod["id"]) == 1
 
 
-def test_x_sendfile_refuses_a_file_that_is_not_there(client: LabClient, author, unique: str,
-                                                     docker_lab) -> None:
+def test_x_sendfile_answers_404_for_a_file_that_is_not_there(client: LabClient, author, unique: str,
+                                                              config: LabConfig) -> None:
     spacedock = author("beta.spacedock.info")
     mod = spacedock.create_mod(f"Lab Mod {unique}", "1.0", make_zip(1000, unique)).json()
-    docker_lab.exec("sd2", ["rm", f"/storage/sdmods/{mod['storage_path']}"])
+    StorageBox(config, "beta").remove(mod["storage_path"])
 
     response = client.get(mod["download_url"], host="beta.spacedock.info")
 
     assert response.status_code == 404
+
+
+def test_x_sendfile_refuses_a_path_outside_the_storage_mount(client: LabClient, author, unique: str,
+                                                             docker_lab: DockerLab) -> None:
+    spacedock = author("beta.spacedock.info")
+    mod = spacedock.create_mod(f"Lab Mod {unique}", "1.0", make_zip(1000, unique)).json()
+    # A version row whose path climbs out of storage; like SpaceDock, the app
+    # passes it on in X-Sendfile unchecked, and XSendFilePath must refuse it.
+    update = docker_lab.exec("db", ["psql", "--dbname=spacedock_beta", "--command",
+                                    "UPDATE modversion SET download_path = '../../../etc/passwd' "
+                                    f"WHERE id = {mod['version_id']}"], user="postgres")
+    assert update.output.strip() == "UPDATE 1", update.output
+
+    response = client.get(mod["download_url"], host="beta.spacedock.info")
+
+    assert response.status_code == 404
+    assert b"root:" not in response.content
+    assert "xsendfile: unable to find file" in docker_lab.logs("sd2", tail=50)

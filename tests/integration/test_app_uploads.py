@@ -7,8 +7,9 @@ from typing import Callable
 import pytest
 from requests import Response
 
-from lab.docker_ops import DockerLab
+from lab.config import LabConfig
 from lab.http import LabClient
+from lab.smb import StorageBox
 from lab.spacedock import ChunkPlan, SpaceDockClient, make_zip
 
 ALPHA = "alpha.spacedock.info"
@@ -16,10 +17,9 @@ CHUNK = 64 * 1024
 Upload = Callable[[SpaceDockClient, str], Response]
 
 
-def stored_files(docker_lab: DockerLab, service: str) -> set[str]:
-    result = docker_lab.exec(service, ["find", "/storage/sdmods", "-type", "f"])
-    assert result.exit_code == 0, result.output
-    return set(result.output.split())
+def stored_files(config: LabConfig, share: str) -> set[str]:
+    """Every file on the share, read over SMB as the storage box's operator would."""
+    return set(StorageBox(config, share).files())
 
 
 CASES: dict[str, tuple[Upload, int, str]] = {
@@ -46,18 +46,18 @@ CASES: dict[str, tuple[Upload, int, str]] = {
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_bad_upload_gets_a_json_4xx_with_a_reason_and_leaves_nothing_in_safe_mode(
-    author, docker_lab: DockerLab, unique: str, case: str
+    author, config: LabConfig, unique: str, case: str
 ) -> None:
     upload, status, reason = CASES[case]
     spacedock = author(ALPHA)
-    before = stored_files(docker_lab, "sd6")
+    before = stored_files(config, "alpha")
 
     response = upload(spacedock, unique)
 
     assert response.status_code == status, response.text
     assert response.json()["error"] is True
     assert reason in response.json()["reason"]
-    assert stored_files(docker_lab, "sd6") == before
+    assert stored_files(config, "alpha") == before
 
 
 def test_upload_without_a_login_is_401(client: LabClient, unique: str) -> None:
@@ -68,13 +68,13 @@ def test_upload_without_a_login_is_401(client: LabClient, unique: str) -> None:
 
 
 def test_production_in_place_writes_leave_a_refused_upload_behind_as_production_does(
-    author, docker_lab: DockerLab, unique: str
+    author, config: LabConfig, unique: str
 ) -> None:
     spacedock = author("spacedock.info")
-    before = stored_files(docker_lab, "sd1a")
+    before = stored_files(config, "backup")
 
     response = spacedock.create_mod(f"Lab {unique}", "1.0", make_zip(300_000, unique), chunk_bytes=CHUNK,
                                     plan=ChunkPlan(order=[0, 1, 3]))
 
     assert response.status_code == 400
-    assert stored_files(docker_lab, "sd1a") - before == {f"/storage/sdmods/user_2/Lab_{unique}/Lab_{unique}-1.0.zip"}
+    assert stored_files(config, "backup") - before == {f"user_2/Lab_{unique}/Lab_{unique}-1.0.zip"}

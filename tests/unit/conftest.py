@@ -48,7 +48,7 @@ def make_app(storage_root: Path) -> AppFactory:
     """make_app(USE_X_ACCEL="apache", ...) -> a seeded app with those settings."""
     def factory(**settings: Any) -> Flask:
         app = create_app({"STORAGE": str(storage_root), "DEMO_PASSWORD": PASSWORD, "SD_CONTAINER": "sd1a",
-                          **settings})
+                          "STORAGE_STATUS_FILE": str(storage_root.parent / "storage-unavailable"), **settings})
         app.test_client_class = BufferedClient
         with app.app_context():
             Base.metadata.create_all(database.engine())

@@ -149,3 +149,24 @@ def test_batch_download_counts(client: FlaskClient) -> None:
     response = client.post("/api/download_counts", data={"mod_id": ["1", "2", "99"]})
 
     assert response.json == {"1": 1, "2": 2}
+
+
+def test_downloads_are_refused_with_503_while_the_storage_watch_flags_the_mount(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    flag = tmp_path / "storage-unavailable"
+    flag.write_text("2026-01-01T00:00:00Z")
+    client = make_app(STORAGE_STATUS_FILE=str(flag)).test_client()
+
+    responses = [client.get("/mod/1/download"), client.get("/content/" + NFE.format("1.0.0"))]
+
+    assert [response.status_code for response in responses] == [503, 503]
+    assert responses[0].headers["Retry-After"] == "10"
+    assert counts(client)[0] == 0
+
+
+def test_x_sendfile_names_the_path_as_stored_and_leaves_refusal_to_apache(make_app: AppFactory,
+                                                                         storage_root: Path) -> None:
+    response = make_app(USE_X_ACCEL="apache").test_client().get("/content/../outside.zip")
+
+    assert response.headers["X-Sendfile"] == f"{storage_root}/../outside.zip"

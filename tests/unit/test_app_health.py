@@ -10,7 +10,7 @@ from spacedock import create_app
 
 
 def make_app(storage: Path, **overrides) -> Flask:
-    return create_app({"STORAGE": str(storage), "SD_CONTAINER": "sd1a", "SD_BRANCH": "master",
+    return create_app({"STORAGE": str(storage), "STORAGE_STATUS_FILE": str(storage / "no-flag"), "SD_CONTAINER": "sd1a", "SD_BRANCH": "master",
                        "APP_VERSION": "abc123", **overrides})
 
 

@@ -1,0 +1,58 @@
+#!/bin/bash
+# Watches the storage mount and raises a flag while it does not answer, so
+# that Apache and the app refuse file requests at once with 503 instead of
+# letting them hang on a network filesystem whose server is gone or frozen.
+#
+#   flag: $STORAGE_STATUS_FILE (/run/sdlab/status/storage-unavailable)
+#   probe: one directory listing of $STORAGE, every $INTERVAL_S.
+#   A probe that has not answered after $TIMEOUT_S counts as a failure at once;
+#   the watch does not wait for it (a process stuck on a frozen mount cannot
+#   be reaped until the filesystem answers), and starts no other probe until
+#   it ends. So the flag is up at most INTERVAL_S + TIMEOUT_S after the
+#   storage box stops answering, and down about INTERVAL_S after it is back.
+set -uo pipefail
+
+storage=${STORAGE:-/storage/sdmods}
+flag=${STORAGE_STATUS_FILE:-/run/sdlab/status/storage-unavailable}
+INTERVAL_S=1
+TIMEOUT_S=2
+
+log() { echo "storage-watch: $*" >&2; }
+
+mark_down() {
+  [[ -e $flag ]] && return
+  date -u +%FT%TZ >"$flag"
+  log "$storage does not answer ($1): answering 503 for files until it does"
+}
+
+mark_up() {
+  [[ -e $flag ]] || return
+  rm -f "$flag"
+  log "$storage answers again: serving files"
+}
+
+install -d -o www-data -g www-data "$(dirname "$flag")"
+rm -f "$flag"
+errors=$(mktemp)
+probe=""
+while true; do
+  if [[ -z $probe ]]; then
+    ls "$storage" >/dev/null 2>"$errors" &
+    probe=$!
+    started=$SECONDS
+  fi
+  for ((tenths = 0; tenths < TIMEOUT_S * 10; tenths++)); do
+    kill -0 "$probe" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$probe" 2>/dev/null; then
+    mark_down "no answer after $((SECONDS - started)) s"
+  elif wait "$probe"; then
+    probe=""
+    mark_up
+  else
+    probe=""
+    mark_down "$(head -c 200 "$errors")"
+  fi
+  sleep "$INTERVAL_S"
+done

@@ -1,0 +1,128 @@
+"""The storage box goes away (stopped: connections refused) or freezes
+(paused: nothing answers), then comes back. What do downloads and /healthz
+answer, how fast, and when does service return by itself?
+
+Probes, each through ATS and never served from its cache:
+    /content/<file>        production's Apache straight from the mount (a fresh query string each time)
+    beta  /mod/1/download  the app, then Apache via X-Sendfile
+    alpha /mod/1/download  the app streaming the file (send_file)
+    /healthz on sd1a       the app's database and storage check
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.errors import LabError, LabTimeout
+from lab.http import LabClient
+from lab.smb import StorageBox
+from lab.topology import SERVICES
+from lab.waiting import poll_until
+
+# The bounds the lab promises (README, "When the storage box goes away").
+ANSWER_BOUND_S = 15.0     # no request waits longer than this for an answer
+REFUSED_WITHIN_S = 10.0   # from the outage on, every probe answers 503 within this
+RECOVERED_WITHIN_S = 30.0  # from the box's return, every probe is served again within this
+
+Output = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    host: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    at_s: float
+    probe: str
+    status: int | None  # None: no answer within ANSWER_BOUND_S + 5
+    took_s: float
+
+
+@dataclass
+class OutageReport:
+    how: str
+    answers: list[Answer] = field(default_factory=list)
+    refused_after_s: float = 0.0
+    recovered_after_s: float = 0.0
+
+    @property
+    def slowest_answer_s(self) -> float:
+        return max(answer.took_s for answer in self.answers)
+
+    def render(self) -> str:
+        during = [a for a in self.answers if a.at_s >= 0 and a.status != 200]
+        statuses = sorted({str(a.status) for a in during})
+        return "\n".join([
+            f"storage box {self.how}: every probe answered 503 after {self.refused_after_s:.1f} s "
+            f"(bound {REFUSED_WITHIN_S:.0f} s); answers during the outage: {', '.join(statuses)}",
+            f"slowest answer {self.slowest_answer_s:.1f} s (bound {ANSWER_BOUND_S:.0f} s); "
+            f"served again {self.recovered_after_s:.1f} s after the box returned (bound {RECOVERED_WITHIN_S:.0f} s)",
+        ])
+
+
+def probes(content_path: str) -> list[Probe]:
+    return [
+        Probe("production /content/", "sd1a.52k.de", content_path),
+        Probe("beta X-Sendfile", "beta.spacedock.info", "/mod/1/download"),
+        Probe("alpha send_file", "alpha.spacedock.info", "/mod/1/download"),
+        Probe("sd1a /healthz", "sd1a.52k.de", "/healthz"),
+    ]
+
+
+def _round(client: LabClient, report: OutageReport, started: float, checks: list[Probe]) -> set[int | None]:
+    seen = set()
+    for probe in checks:
+        sent = time.monotonic()
+        query = f"{'&' if '?' in probe.path else '?'}probe={uuid.uuid4().hex[:8]}"
+        try:
+            status: int | None = client.get(probe.path + query, host=probe.host).status_code
+        except LabError:
+            status = None
+        took = time.monotonic() - sent
+        report.answers.append(Answer(round(sent - started, 2), probe.name, status, round(took, 2)))
+        seen.add(status)
+    return seen
+
+
+def run(config: LabConfig, lab: DockerLab, how: str, out: Output = print) -> OutageReport:
+    """how: 'stopped' or 'paused'. Leaves the lab healthy again."""
+    fault, repair = {"stopped": (lab.stop, lab.start), "paused": (lab.pause, lab.unpause)}[how]
+    client = LabClient(config.http_base, test_tag=f"scenario storage-outage {how}", timeout_s=ANSWER_BOUND_S + 5)
+    name = f"lab-scenarios/outage-{uuid.uuid4().hex[:8]}.bin"
+    StorageBox(config).write(name, b"storage outage probe\n" * 1000)
+    checks = probes(f"/content/{name}")
+    report = OutageReport(how)
+
+    out(f"scenario: storage box {how} now")
+    outage_started = time.monotonic()
+    fault("storagebox")
+    try:
+        poll_until(lambda: _round(client, report, outage_started, checks) == {503},
+                   timeout_s=REFUSED_WITHIN_S + ANSWER_BOUND_S, interval_s=0.5,
+                   awaited="every probe to answer 503 during the outage")
+        report.refused_after_s = time.monotonic() - outage_started
+        out(f"scenario: every probe answers 503 after {report.refused_after_s:.1f} s")
+    finally:
+        out("scenario: storage box back")
+        back = time.monotonic()
+        repair("storagebox")
+    poll_until(lambda: _round(client, report, outage_started, checks) == {200},
+               timeout_s=RECOVERED_WITHIN_S + ANSWER_BOUND_S, interval_s=0.5,
+               awaited="every probe to be served again after the outage")
+    report.recovered_after_s = time.monotonic() - back
+    out(f"scenario: served again {report.recovered_after_s:.1f} s after the box returned")
+    try:
+        poll_until(lambda: set(lab.healths(SERVICES).values()) == {"healthy"}, timeout_s=60,
+                   awaited="every service to be healthy after the outage",
+                   last_state=lambda: str(lab.healths(SERVICES)))
+    finally:
+        StorageBox(config).remove(name)
+    return report

@@ -1,0 +1,135 @@
+"""The storage box over SMB3 with encryption (smbprotocol), as an operator
+reaches production's storage box with its own credentials: list, read, write
+and remove files on a share, bypassing the web containers.
+
+Every smbprotocol error becomes a LabError naming the share and path.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import PurePosixPath
+from typing import Iterator
+
+import smbclient
+from smbprotocol.connection import Connection
+from smbprotocol.exceptions import SMBAuthenticationError, SMBException, SMBOSError
+from smbprotocol.session import Session
+from smbprotocol.tree import TreeConnect
+
+from lab.config import LabConfig
+from lab.errors import LabError
+
+SHARES = {"production": "backup", "beta": "beta", "alpha": "alpha"}
+CONNECT_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str
+    size: int
+    modified: datetime
+    is_dir: bool
+
+
+class StorageBox:
+    """One share of the storage box, reached on 127.0.0.1:$SMB_PORT."""
+
+    def __init__(self, config: LabConfig, share: str = "backup") -> None:
+        self.server = "127.0.0.1"
+        self.share = share
+        self.credentials = {
+            "username": config.get("SMB_USER"),
+            "password": config.get("SMB_PASSWORD"),
+            "port": config.smb_port,
+            "encrypt": True,
+            "connection_timeout": CONNECT_TIMEOUT_S,
+        }
+
+    def unc(self, path: str = "") -> str:
+        parts = [part for part in PurePosixPath(path.strip("/")).parts if part not in ("", ".")]
+        if ".." in parts:
+            raise LabError(f"{path!r}: '..' is not allowed in a storage path")
+        return "\\".join([f"\\\\{self.server}", self.share, *parts])
+
+    def _call(self, what: str, path: str, action):
+        try:
+            return action()
+        except (SMBException, SMBOSError, OSError, ValueError) as error:
+            raise LabError(f"storage box //{self.server}:{self.credentials['port']}/{self.share}: "
+                           f"{what} {path or '/'} failed: {error}") from error
+
+    def walk(self, path: str = "", recursive: bool = False) -> Iterator[Entry]:
+        """Entries under `path`, directories before their contents."""
+        def entries() -> list[Entry]:
+            found = []
+            for item in smbclient.scandir(self.unc(path), **self.credentials):
+                info = item.smb_info  # from the directory listing itself, no extra round trip
+                found.append(Entry(
+                    path=f"{path.strip('/')}/{item.name}".lstrip("/"),
+                    size=info.end_of_file,
+                    modified=info.last_write_time.replace(tzinfo=timezone.utc),
+                    is_dir=item.is_dir(),
+                ))
+            return sorted(found, key=lambda entry: entry.path)
+
+        for entry in self._call("listing", path, entries):
+            yield entry
+            if recursive and entry.is_dir:
+                yield from self.walk(entry.path, recursive=True)
+
+    def files(self, path: str = "") -> dict[str, int]:
+        """Every file under `path` with its size."""
+        return {entry.path: entry.size for entry in self.walk(path, recursive=True) if not entry.is_dir}
+
+    def read(self, path: str) -> bytes:
+        def read_all() -> bytes:
+            with smbclient.open_file(self.unc(path), mode="rb", **self.credentials) as handle:
+                return handle.read()
+        return self._call("reading", path, read_all)
+
+    def write(self, path: str, data: bytes) -> None:
+        def write_all() -> None:
+            parent = str(PurePosixPath(path.strip("/")).parent)
+            if parent != ".":
+                smbclient.makedirs(self.unc(parent), exist_ok=True, **self.credentials)
+            with smbclient.open_file(self.unc(path), mode="wb", **self.credentials) as handle:
+                handle.write(data)
+        self._call("writing", path, write_all)
+
+    def remove(self, path: str) -> None:
+        self._call("removing", path, lambda: smbclient.remove(self.unc(path), **self.credentials))
+
+    def exists(self, path: str) -> bool:
+        try:
+            smbclient.stat(self.unc(path), **self.credentials)
+        except (SMBOSError, FileNotFoundError):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class SessionProbe:
+    """What the storage box granted one login attempt."""
+    encrypted: bool
+
+
+def probe_session(config: LabConfig, *, username: str, password: str, share: str = "backup",
+                  dialect: int | None = None, require_encryption: bool = True) -> SessionProbe:
+    """Log in to a share with these settings and disconnect; raises LabError
+    with the server's refusal. dialect: an smbprotocol Dialects value, e.g.
+    Dialects.SMB_2_1_0 for a client that cannot encrypt."""
+    connection = Connection(uuid.uuid4(), "127.0.0.1", config.smb_port, require_signing=False)
+    try:
+        connection.connect(dialect=dialect, timeout=CONNECT_TIMEOUT_S)
+        session = Session(connection, username=username, password=password,
+                          require_encryption=require_encryption)
+        session.connect()
+        tree = TreeConnect(session, f"\\\\127.0.0.1\\{share}")
+        tree.connect()
+        return SessionProbe(encrypted=bool(session.encrypt_data or tree.encrypt_data))
+    except (SMBException, SMBAuthenticationError) as error:
+        raise LabError(f"storage box refused {username or 'an anonymous user'}: {error}") from error
+    finally:
+        connection.disconnect()

@@ -1,0 +1,45 @@
+"""When the storage box stops or freezes, downloads and /healthz fail with a
+clear 503 within the lab's bounds, no request hangs, and service returns by
+itself when the box does (lab.scenarios.storage_outage)."""
+from __future__ import annotations
+
+import pytest
+
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.scenarios import storage_outage
+from lab.scenarios.storage_outage import ANSWER_BOUND_S, RECOVERED_WITHIN_S, REFUSED_WITHIN_S
+from lab.topology import SERVICES
+from lab.waiting import poll_until
+
+
+@pytest.fixture(scope="module", params=["stopped", "paused"])
+def outage(request: pytest.FixtureRequest, config: LabConfig, docker_lab: DockerLab) -> storage_outage.OutageReport:
+    return storage_outage.run(config, docker_lab, request.param, out=lambda line: None)
+
+
+def test_every_probe_answers_503_within_the_bound(outage: storage_outage.OutageReport) -> None:
+    assert outage.refused_after_s <= REFUSED_WITHIN_S, outage.render()
+
+
+def test_no_request_waits_past_the_answer_bound(outage: storage_outage.OutageReport) -> None:
+    assert all(answer.status is not None for answer in outage.answers), outage.render()
+    assert outage.slowest_answer_s <= ANSWER_BOUND_S, outage.render()
+
+
+def test_service_returns_by_itself_within_the_bound(outage: storage_outage.OutageReport) -> None:
+    assert outage.recovered_after_s <= RECOVERED_WITHIN_S, outage.render()
+
+
+def test_web_container_started_while_the_box_is_down_says_so_and_comes_up_after(docker_lab: DockerLab) -> None:
+    docker_lab.stop("storagebox")
+    try:
+        docker_lab.restart("sd6")
+        poll_until(lambda: "the storage box storagebox:445 does not answer" in docker_lab.logs("sd6", tail=20),
+                   timeout_s=30, awaited="sd6 to say in its log that the storage box does not answer")
+        assert docker_lab.healths(["sd6"])["sd6"] != "healthy"
+    finally:
+        docker_lab.start("storagebox")
+    poll_until(lambda: set(docker_lab.healths(SERVICES).values()) == {"healthy"}, timeout_s=90,
+               awaited="every service healthy once the storage box is back",
+               last_state=lambda: str(docker_lab.healths(SERVICES)))
