@@ -15,7 +15,8 @@ LAB    := $(PYTHON) -m lab
 PYTEST := $(PYTHON) -m pytest
 export COMPOSE
 
-.PHONY: help preflight venv base build up down ps logs status scenario storage unit integration lifecycle \
+.PHONY: help preflight venv base build up down ps logs status trace purge cache-clear scenario storage \
+        unit integration lifecycle \
         compose-v1 test clean
 
 help: ## list the targets
@@ -53,6 +54,19 @@ logs: venv ## the last 100 log lines of every service, or of service=<name>
 
 status: venv ## live and idle production container, versions, health, storage mode
 	@$(LAB) status
+
+# Example: make trace URL=http://spacedock.info/static/spacedock.css  (or URL=/path HOST=beta.spacedock.info)
+trace: venv ## fetch URL=... through ATS and explain the way it went (layers, cache hit/miss/stale, Age)
+	@if [ -z "$(URL)" ]; then echo "make trace needs URL=, e.g. make trace URL=http://spacedock.info/"; exit 2; fi
+	@$(LAB) trace "$(URL)" $(if $(HOST),--host $(HOST)) $(if $(CODES),--codes)
+
+# Example: make purge URL=http://spacedock.info/content/user_2/Some_Mod/Some_Mod-1.0.zip
+purge: venv ## PURGE one URL=... from ATS, sent from inside the lab
+	@if [ -z "$(URL)" ]; then echo "make purge needs URL=, e.g. make purge URL=http://spacedock.info/content/x.zip"; exit 2; fi
+	@$(LAB) purge "$(URL)" $(if $(HOST),--host $(HOST))
+
+cache-clear: venv ## empty ATS's cache at once (new cache generation; no restart)
+	@$(LAB) cache clear
 
 # Example: make scenario name=storage-outage how=paused
 scenario: venv ## play a fault or production bug on the running lab and report (name=..., see python -m lab scenario -h)

@@ -111,6 +111,61 @@ def _cmd_evidence(args: argparse.Namespace, config: lab_config.LabConfig, out: T
     return ExitStatus.OK
 
 
+# --- the cache ---------------------------------------------------------------------------
+
+def _add_trace(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("trace", help="fetch a URL through ATS and explain the way it went")
+    parser.add_argument("url", help="http://spacedock.info/path, or /path with --host")
+    parser.add_argument("--host", help="the Host to send (default: the URL's, else spacedock.info)")
+    parser.add_argument("--codes", action="store_true", help="also decode ATS's Via codes with traffic_via")
+
+
+def _cmd_trace(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.ats import parse_target
+    from lab.commands import trace
+    from lab.docker_ops import DockerLab
+    from lab.http import LabClient
+
+    result = trace.fetch(LabClient(config.http_base, test_tag="lab trace"), parse_target(args.url, args.host))
+    codes = None
+    if args.codes and result.ats_codes:
+        codes = DockerLab(config.project).exec("ats", ["traffic_via", result.ats_codes]).output
+    print(trace.render(result, codes), file=out)
+    return ExitStatus.OK
+
+
+def _add_purge(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("purge", help="PURGE one URL from ATS, sent from inside the lab")
+    parser.add_argument("url", help="http://spacedock.info/path, or /path with --host")
+    parser.add_argument("--host", help="the Host to send (default: the URL's, else spacedock.info)")
+
+
+def _cmd_purge(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.ats import TrafficServer, parse_target
+    from lab.docker_ops import DockerLab
+
+    target = parse_target(args.url, args.host)
+    status = TrafficServer(DockerLab(config.project)).purge(target)
+    meaning = {200: "purged", 404: "was not in the cache"}.get(status, "unexpected")
+    print(f"PURGE http://{target.host}{target.path} -> {status} ({meaning})", file=out)
+    return ExitStatus.OK if status in (200, 404) else ExitStatus.ERROR
+
+
+def _add_cache(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("cache", help="ATS's cache: clear (everything, no restart)")
+    parser.add_argument("action", choices=["clear"])
+
+
+def _cmd_cache(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.ats import TrafficServer
+    from lab.docker_ops import DockerLab
+    from lab.http import LabClient
+
+    generation = TrafficServer(DockerLab(config.project)).clear_cache(LabClient(config.http_base))
+    print(f"lab: cache cleared: ATS now uses cache generation {generation}", file=out)
+    return ExitStatus.OK
+
+
 # --- the storage box ------------------------------------------------------------------
 
 def _add_storage(sub: argparse._SubParsersAction) -> None:
@@ -183,6 +238,9 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "evidence": (_add_evidence, _cmd_evidence),
     "storage": (_add_storage, _cmd_storage),
     "scenario": (_add_scenario, _cmd_scenario),
+    "trace": (_add_trace, _cmd_trace),
+    "purge": (_add_purge, _cmd_purge),
+    "cache": (_add_cache, _cmd_cache),
 }
 
 

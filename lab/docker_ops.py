@@ -160,6 +160,20 @@ class DockerLab:
         container.reload()
         return self._endpoint(container, self.network(network).name)["IPAddress"]
 
+    def disconnect(self, service: str, network: str) -> None:
+        """Take a container off a network: its names there stop resolving."""
+        container = self.container(service)
+        net = self.network(network)
+        self._call(f"disconnect {service} from {network}", lambda: net.disconnect(container))
+
+    def connect(self, service: str, network: str, aliases: Sequence[str], address: str) -> None:
+        container = self.container(service)
+        net = self.network(network)
+        self._call(
+            f"connect {service} to {network} as {address}",
+            lambda: net.connect(container, aliases=list(aliases), ipv4_address=address),
+        )
+
     def set_aliases(self, service: str, network: str, aliases: Sequence[str]) -> None:
         """Give a container exactly these aliases on `network`.
 
@@ -168,14 +182,9 @@ class DockerLab:
         so its MAC address): the endpoint is gone for a few milliseconds, and
         established TCP connections to it survive, the kernel retransmits.
         """
-        container = self.container(service)
-        net = self.network(network)
         address = self.ip_address(service, network)
-        self._call(f"disconnect {service} from {network}", lambda: net.disconnect(container))
-        self._call(
-            f"reconnect {service} to {network} as {address}",
-            lambda: net.connect(container, aliases=list(aliases), ipv4_address=address),
-        )
+        self.disconnect(service, network)
+        self.connect(service, network, aliases, address)
 
     @staticmethod
     def _endpoint(container: Container, network_name: str) -> dict:

@@ -30,14 +30,17 @@ write_remap_config() {
   } >"$conf/remap.config"
 }
 
-# The lab networks this container is on, and their Docker gateways (the first
-# address of each subnet, where traffic through the published port comes from).
+# The lab networks this container is on, and their Docker gateways, where
+# traffic through the published port comes from: the default route's, and the
+# first address of every other subnet (Docker's choice unless told otherwise).
 write_ip_allow() {
   local networks=() gateways=() net
+  gateways+=("$(ip -4 route show default | awk '{print $3; exit}')")
   for net in $(ip -4 route show scope link proto kernel | awk '{print $1}'); do
     networks+=("$net")
     gateways+=("$(int2ip $(($(ip2int "${net%/*}") + 1)))")
   done
+  mapfile -t gateways < <(printf '%s\n' "${gateways[@]}" | grep . | sort -u)
   if ((${#networks[@]} == 0)); then
     log "no IPv4 network found; PURGE is allowed from the container itself only"
     networks=(127.0.0.1) gateways=(127.0.0.1)
@@ -60,8 +63,18 @@ choose_dns_cache() {
   esac
 }
 
+# The access log (logging.yaml) onto the container's output; tail follows
+# ATS's log rolling. It outlives this shell as a child of traffic_manager.
+follow_access_log() {
+  local log=/var/log/trafficserver/access.log
+  install -o trafficserver -g trafficserver -m 644 /dev/null "$log.new" && mv -n "$log.new" "$log"
+  rm -f "$log.new"
+  tail --lines=0 --follow=name --retry "$log" &
+}
+
 write_remap_config
 write_ip_allow
 choose_dns_cache
 install -d -o trafficserver -g trafficserver /run/trafficserver
+follow_access_log
 exec traffic_manager --nosyslog

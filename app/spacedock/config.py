@@ -43,6 +43,11 @@ def defaults() -> dict[str, Any]:
         # Lab switches -----------------------------------------------------
         "UPLOAD_WRITES": "in-place",
         "PURGE_PATHS": "production",
+        # 0: production's pages carry no Cache-Control, so ATS never stores them.
+        # N > 0: SpaceDock issue #256's proposal: anonymous pages say
+        # `public, max-age=N` (ATS stores them, one copy per Cookie header, as
+        # the app sends Vary: Cookie), logged-in pages say `private`.
+        "PAGE_CACHE_SECONDS": 0,
         # Largest zip an upload may produce (nginx's client_max_body_size 500m).
         "MAX_UPLOAD_BYTES": 500 * 1024 * 1024,
         # Raised by the web container's storage watch while the mount does not
@@ -63,6 +68,7 @@ def validate(settings: dict[str, Any]) -> None:
         if settings[key] not in allowed:
             raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {settings[key]!r}")
     settings["MAX_UPLOAD_BYTES"] = int(settings["MAX_UPLOAD_BYTES"])
+    settings["PAGE_CACHE_SECONDS"] = int(settings["PAGE_CACHE_SECONDS"])
 
 
 def from_environment() -> dict[str, Any]:

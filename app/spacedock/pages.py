@@ -3,8 +3,8 @@ versions, counters and download buttons, and the upload forms (which use the
 chunked upload API). Like SpaceDock, no page sets Cache-Control itself."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
-from flask_login import login_required
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from spacedock import database
@@ -13,6 +13,21 @@ from spacedock.downloads import can_download
 from spacedock.models import Mod
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.after_request
+def cache_headers(response: Response) -> Response:
+    """With PAGE_CACHE_SECONDS (see config.py) anonymous pages may be cached
+    by ATS and logged-in ones may not; without it, no header, as production."""
+    seconds = current_app.config["PAGE_CACHE_SECONDS"]
+    if seconds and request.method == "GET" and response.status_code == 200:
+        # one cached copy per Cookie header: a logged-in visitor never gets the anonymous one
+        response.vary.add("Cookie")
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = "private"
+        else:
+            response.headers["Cache-Control"] = f"public, max-age={seconds}"
+    return response
 
 
 @bp.get("/")
