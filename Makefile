@@ -15,7 +15,7 @@ LAB    := $(PYTHON) -m lab
 PYTEST := $(PYTHON) -m pytest
 export COMPOSE
 
-.PHONY: help preflight venv base build up down ps logs status trace purge cache-clear scenario storage \
+.PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear scenario storage \
         unit integration lifecycle \
         compose-v1 test clean
 
@@ -54,6 +54,15 @@ logs: venv ## the last 100 log lines of every service, or of service=<name>
 
 status: venv ## live and idle production container, versions, health, storage mode
 	@$(LAB) status
+
+# Example: make swap, or make swap REF=origin/main
+swap: venv ## blue-green swap of sd1a/sd1b (REF=<git ref>: rebuild the idle one from it first); again rolls back
+	@$(LAB) swap $(if $(REF),--ref $(REF))
+
+# Example: make deploy SERVICE=sd2 REF=beta
+deploy: venv ## rebuild SERVICE=sd2|sd6 (or the idle sd1a/sd1b) from REF=<git ref> (none: the working tree)
+	@if [ -z "$(SERVICE)" ]; then echo "make deploy needs SERVICE=sd2, sd6 or the idle production container"; exit 2; fi
+	@$(LAB) deploy $(SERVICE) $(if $(REF),--ref $(REF))
 
 # Example: make trace URL=http://spacedock.info/static/spacedock.css  (or URL=/path HOST=beta.spacedock.info)
 trace: venv ## fetch URL=... through ATS and explain the way it went (layers, cache hit/miss/stale, Age)

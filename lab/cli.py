@@ -111,6 +111,36 @@ def _cmd_evidence(args: argparse.Namespace, config: lab_config.LabConfig, out: T
     return ExitStatus.OK
 
 
+# --- releases ----------------------------------------------------------------------------
+
+def _add_swap(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("swap", help="blue-green: move production to the idle container (again: roll back)")
+    parser.add_argument("--ref", help="first rebuild the idle container from this git ref")
+
+
+def _cmd_swap(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.commands.swap import swap
+    from lab.docker_ops import DockerLab
+
+    report = swap(config, DockerLab(config.project), lab_state.load(config), _say(out), ref=args.ref)
+    print(report.render(), file=out)
+    return ExitStatus.OK if report.followed_after_s is not None else ExitStatus.ERROR
+
+
+def _add_deploy(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("deploy", help="rebuild one web container from a git ref (beta, alpha, idle production)")
+    parser.add_argument("service", choices=["sd1a", "sd1b", "sd2", "sd6"])
+    parser.add_argument("--ref", help="git ref to build from (default: the working tree's image)")
+
+
+def _cmd_deploy(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.commands.deploy import deploy
+    from lab.docker_ops import DockerLab
+
+    deploy(config, DockerLab(config.project), lab_state.load(config), args.service, args.ref, _say(out))
+    return ExitStatus.OK
+
+
 # --- the cache ---------------------------------------------------------------------------
 
 def _add_trace(sub: argparse._SubParsersAction) -> None:
@@ -217,13 +247,20 @@ def _add_scenario(sub: argparse._SubParsersAction) -> None:
     scenarios = parser.add_subparsers(dest="scenario", required=True, metavar="scenario")
     outage = scenarios.add_parser("storage-outage", help="the storage box stops or freezes, then returns")
     outage.add_argument("--how", choices=["stopped", "paused"], default="stopped")
+    swaps = scenarios.add_parser("swap-under-load", help="blue-green swaps while 20 clients keep asking")
+    swaps.add_argument("--clients", type=int, default=20)
+    swaps.add_argument("--swaps", type=int, default=5)
 
 
 def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab.docker_ops import DockerLab
-    from lab.scenarios import storage_outage
+    from lab.scenarios import storage_outage, swap_under_load
 
-    report = storage_outage.run(config, DockerLab(config.project), args.how, _say(out))
+    lab = DockerLab(config.project)
+    if args.scenario == "storage-outage":
+        report = storage_outage.run(config, lab, args.how, _say(out))
+    else:
+        report = swap_under_load.run(config, lab, _say(out), clients=args.clients, swaps=args.swaps)
     print(report.render(), file=out)
     return ExitStatus.OK
 
@@ -238,6 +275,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "evidence": (_add_evidence, _cmd_evidence),
     "storage": (_add_storage, _cmd_storage),
     "scenario": (_add_scenario, _cmd_scenario),
+    "swap": (_add_swap, _cmd_swap),
+    "deploy": (_add_deploy, _cmd_deploy),
     "trace": (_add_trace, _cmd_trace),
     "purge": (_add_purge, _cmd_purge),
     "cache": (_add_cache, _cmd_cache),

@@ -150,9 +150,10 @@ class DockerLab:
     # --- network aliases ---------------------------------------------------------
 
     def aliases(self, service: str, network: str) -> list[str]:
+        """The container's aliases on `network`; none if it is not attached."""
         container = self.container(service)
         container.reload()
-        endpoint = self._endpoint(container, self.network(network).name)
+        endpoint = container.attrs["NetworkSettings"]["Networks"].get(self.network(network).name) or {}
         return [alias for alias in endpoint.get("Aliases") or [] if alias != container.id[:12]]
 
     def ip_address(self, service: str, network: str) -> str:

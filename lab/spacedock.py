@@ -19,10 +19,13 @@ CHUNK_BYTES = 2 * 1024 * 1024
 
 def make_zip(payload_bytes: int, seed: str) -> bytes:
     """A real zip with `payload_bytes` of incompressible, repeatable content."""
+    rng = random.Random(seed)
+    piece = 16 * 1024 * 1024  # randbytes() takes at most 2**31 bits at once
+    payload = b"".join(rng.randbytes(min(piece, payload_bytes - start)) for start in range(0, payload_bytes, piece))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr("GameData/LabTest/lab-test.cfg", f"seed = {seed}\n")
-        archive.writestr("GameData/LabTest/payload.bin", random.Random(seed).randbytes(payload_bytes))
+        archive.writestr("GameData/LabTest/payload.bin", payload)
     return buffer.getvalue()
 
 

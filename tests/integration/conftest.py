@@ -53,7 +53,7 @@ def docker_lab(config: LabConfig) -> DockerLab:
     return lab
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def live(config: LabConfig, docker_lab: DockerLab) -> str:
     """The live production container; the lab's record and Docker must agree."""
     recorded = lab_state.load(config).live

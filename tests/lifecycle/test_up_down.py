@@ -7,8 +7,11 @@ from __future__ import annotations
 import subprocess
 
 from lab import config as lab_config
+from lab import live_alias
+from lab import state as lab_state
 from lab.config import REPO_ROOT
 from lab.docker_ops import DockerLab
+from lab.http import LabClient, served_by
 from lab.topology import SERVICES
 
 MAKE_TIMEOUT_S = 900
@@ -36,6 +39,20 @@ def test_make_up_on_a_running_lab_recreates_and_restarts_nothing() -> None:
     assert running_containers(lab) == before
     assert set(lab.healths(SERVICES).values()) == {"healthy"}
     assert "sdlab is up" in result.stdout
+
+
+def test_the_live_container_survives_make_down_and_make_up() -> None:
+    config = lab_config.load()
+    lab = DockerLab(config.project)
+    make("swap").check_returncode()
+    live = lab_state.load(config).live
+
+    make("down").check_returncode()
+    result = make("up")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert live_alias.holders(lab) == [live]
+    assert served_by(LabClient(config.http_base).get("/version")) == live
 
 
 def test_make_down_leaves_no_container_or_network_of_the_project() -> None:

@@ -1,0 +1,169 @@
+"""`lab swap [--ref REF]`: the blue-green swap of sd1a and sd1b, as production
+does it (the sd-prod-live.52k / sd1.52k aliases move on the front network),
+made safe:
+
+1. health gate: the idle container must be healthy to Docker and answer
+   /healthz through ATS; otherwise the swap is refused and nothing moves;
+2. the idle container gets the live aliases, then the live one loses them
+   (each re-attached with its own address, so no connection breaks);
+3. wait until ATS sends new requests to the new container;
+4. let the old one finish what it was doing (its Apache has no busy worker);
+5. report how long each step took.
+
+With --ref, the idle container is first rebuilt from that git ref and must
+come up healthy (lab.commands.deploy). Running `lab swap` again rolls back.
+"""
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from lab import live_alias
+from lab import state as lab_state
+from lab.commands.deploy import deploy
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.errors import LabError, LabTimeout
+from lab.http import LabClient, served_by
+from lab.state import LabState
+from lab.waiting import poll_until
+
+Output = Callable[[str], None]
+GATE_TIMEOUT_S = 5.0
+FOLLOW_TIMEOUT_S = 15.0
+# consecutive answers from the new container that count as "ATS has followed"
+FOLLOWED_AFTER_ANSWERS = 10
+DRAIN_TIMEOUT_S = 120.0
+
+
+class SwapRefused(LabError):
+    """The swap did not happen; the live container is unchanged."""
+
+
+@dataclass
+class SwapReport:
+    old: str
+    new: str
+    new_version: str
+    gate_s: float = 0.0
+    alias_moved_s: float = 0.0
+    # time.monotonic() when the new container held the aliases and the old one not
+    moved_at: float = 0.0
+    # requests the old container was working on right then (None: cannot tell)
+    busy_at_move: int | None = None
+    followed_after_s: float | None = None
+    both_answered_s: float = 0.0
+    drained_after_s: float | None = None
+
+    def render(self) -> str:
+        followed = (f"ATS sent every new request to {self.new} {self.followed_after_s:.2f} s after the alias moved"
+                    if self.followed_after_s is not None else
+                    f"ATS still sent requests to {self.old} {FOLLOW_TIMEOUT_S:.0f} s after the alias moved "
+                    "(host DNS cache: is ATS_DNS_CACHE=production?)")
+        if self.busy_at_move is None:
+            drained = f"{self.old} cannot say what it is working on (no Apache status page)"
+        elif self.drained_after_s is None:
+            drained = f"{self.old} was still busy after {DRAIN_TIMEOUT_S:.0f} s"
+        else:
+            drained = (f"{self.old} finished its {self.busy_at_move} in-flight request(s) "
+                       f"{self.drained_after_s:.2f} s after that")
+        return "\n".join([
+            f"swapped: {self.new} is live ({self.new_version}), {self.old} is idle",
+            f"  health gate for {self.new}: {self.gate_s:.2f} s",
+            f"  aliases sd-prod-live.52k and sd1.52k moved in {self.alias_moved_s:.2f} s",
+            f"  {followed}; both answered for {self.both_answered_s:.2f} s",
+            f"  {drained}",
+        ])
+
+
+def health_gate(lab: DockerLab, client: LabClient, service: str) -> str:
+    """Refuse unless `service` is healthy and answers through ATS; returns its version."""
+    health = lab.healths([service])[service]
+    if health != "healthy":
+        detail = f" (last healthcheck: {lab.last_health_output(service)})" if health == "unhealthy" else ""
+        raise SwapRefused(f"{service} is {health}{detail}; nothing was moved", hint=f"make logs service={service}")
+    probe = LabClient(client.base_url, test_tag=client.test_tag, timeout_s=GATE_TIMEOUT_S)
+    try:
+        answer = probe.get("/healthz", host=f"{service}.52k.de")
+    except LabError as error:
+        raise SwapRefused(f"{service} does not answer /healthz through ATS: {error}; nothing was moved") from error
+    if answer.status_code != 200:
+        title = re.search(r"<title>(.*?)</title>", answer.text, re.IGNORECASE | re.DOTALL)
+        said = title.group(1).strip() if title else " ".join(answer.text.split())[:200]
+        raise SwapRefused(f"{service} answers /healthz through ATS with {answer.status_code} ({said}); "
+                          "nothing was moved")
+    version = probe.get("/version", host=f"{service}.52k.de").text
+    return next((line.split(": ", 1)[1] for line in version.splitlines() if line.startswith("version: ")), "?")
+
+
+def busy_workers(lab: DockerLab, service: str) -> int | None:
+    """Requests Apache is working on, not counting the status request itself;
+    None if its status page does not answer (an image built before it had one)."""
+    status = lab.exec(service, ["curl", "--silent", "--max-time", "5", "http://127.0.0.1/server-status?auto"])
+    line = next((line for line in status.output.splitlines() if line.startswith("BusyWorkers:")), None)
+    return int(line.split(":")[1]) - 1 if line else None
+
+
+def follow(client: LabClient, old: str, new: str, report: SwapReport, moved_at: float, timeout_s: float) -> None:
+    """Ask through ATS until FOLLOWED_AFTER_ANSWERS answers in a row come from `new`."""
+    streak = 0
+    first_new = last_old = None
+    deadline = moved_at + timeout_s
+    while time.monotonic() < deadline:
+        answer = client.get(f"/version?swap={uuid.uuid4().hex[:8]}")
+        now = time.monotonic()
+        container = served_by(answer)
+        if container == old:
+            last_old, streak = now, 0
+        elif container == new:
+            first_new = first_new or now
+            streak += 1
+            if streak >= FOLLOWED_AFTER_ANSWERS:
+                report.followed_after_s = first_new - moved_at if last_old is None else last_old - moved_at
+                report.followed_after_s = max(report.followed_after_s, 0.0)
+                break
+        time.sleep(0.05)
+    if first_new is not None and last_old is not None:
+        report.both_answered_s = max(last_old - first_new, 0.0)
+
+
+def swap(config: LabConfig, lab: DockerLab, state: LabState, out: Output, *, ref: str | None = None,
+         follow_timeout_s: float = FOLLOW_TIMEOUT_S) -> SwapReport:
+    old, new = state.live, state.idle
+    client = LabClient(config.http_base, test_tag=f"lab swap {old}->{new}")
+    if ref:
+        try:
+            deploy(config, lab, state, new, ref, out)
+        except LabError as error:
+            raise SwapRefused(f"{new} did not come up with {ref}: {error}; production stays on {old}") from error
+
+    started = time.monotonic()
+    version = health_gate(lab, client, new)
+    report = SwapReport(old=old, new=new, new_version=version, gate_s=time.monotonic() - started)
+    out(f"lab: {new} is healthy ({version}); moving the live aliases from {old}")
+
+    moving = time.monotonic()
+    live_alias.grant(lab, new)
+    live_alias.revoke(lab, old)
+    state.live = new
+    lab_state.save(config, state)
+    report.moved_at = time.monotonic()
+    report.alias_moved_s = report.moved_at - moving
+    report.busy_at_move = busy_workers(lab, old)
+    out(f"lab: {new} holds sd-prod-live.52k and sd1.52k; waiting for ATS to follow")
+
+    follow(client, old, new, report, report.moved_at, follow_timeout_s)
+    if report.busy_at_move is None:
+        out(f"lab: {old}'s Apache has no status page; not waiting for its in-flight requests")
+        return report
+    draining = time.monotonic()
+    try:
+        poll_until(lambda: (busy_workers(lab, old) or 0) <= 0, timeout_s=DRAIN_TIMEOUT_S, interval_s=0.2,
+                   awaited=f"{old} to finish its in-flight requests")
+        report.drained_after_s = time.monotonic() - draining
+    except LabTimeout:
+        report.drained_after_s = None
+    return report
