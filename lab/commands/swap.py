@@ -7,7 +7,7 @@ made safe:
 2. the idle container gets the live aliases, then the live one loses them
    (each re-attached with its own address, so no connection breaks);
 3. wait until ATS sends new requests to the new container;
-4. let the old one finish what it was doing (its Apache has no busy worker);
+4. let the old one finish what it was doing (its Apache answers no request);
 5. report how long each step took.
 
 With --ref, the idle container is first rebuilt from that git ref and must
@@ -52,7 +52,7 @@ class SwapReport:
     alias_moved_s: float = 0.0
     # time.monotonic() when the new container held the aliases and the old one not
     moved_at: float = 0.0
-    # requests the old container was working on right then (None: cannot tell)
+    # requests the old container was answering as it lost the aliases (None: cannot tell)
     busy_at_move: int | None = None
     followed_after_s: float | None = None
     both_answered_s: float = 0.0
@@ -99,12 +99,34 @@ def health_gate(lab: DockerLab, client: LabClient, service: str) -> str:
     return next((line.split(": ", 1)[1] for line in version.splitlines() if line.startswith("version: ")), "?")
 
 
-def busy_workers(lab: DockerLab, service: str) -> int | None:
-    """Requests Apache is working on, not counting the status request itself;
-    None if its status page does not answer (an image built before it had one)."""
-    status = lab.exec(service, ["curl", "--silent", "--max-time", "5", "http://127.0.0.1/server-status?auto"])
-    line = next((line for line in status.output.splitlines() if line.startswith("BusyWorkers:")), None)
-    return int(line.split(":")[1]) - 1 if line else None
+# One look inside the container: Apache's status counters, then the Send-Q of
+# every established connection on port 80 (bytes written, not yet delivered).
+_IN_FLIGHT_PROBE = ("curl --silent --max-time 5 'http://127.0.0.1/server-status?auto'; "
+                    "echo '--- sockets'; ss -Htn state established '( sport = :80 )'")
+
+
+def in_flight(lab: DockerLab, service: str) -> int | None:
+    """Requests the container's Apache is still answering, or None if its
+    status page does not answer (an image built before it had one).
+
+    Apache's counters alone flicker for a big download (the event MPM moves it
+    between a worker and its write-completion queue, and for a moment it is in
+    neither), so a connection that still has unsent bytes counts too."""
+    output = lab.exec(service, ["bash", "-c", _IN_FLIGHT_PROBE]).output
+    status, _, sockets = output.partition("--- sockets")
+    fields = dict(line.split(": ", 1) for line in status.splitlines() if ": " in line)
+    if "BusyWorkers" not in fields:
+        return None
+    # less the worker answering this status request
+    counted = (int(fields["BusyWorkers"]) - 1 + int(fields.get("ConnsAsyncWriting", 0))
+               + int(fields.get("ConnsAsyncWaitIO", 0)))
+    sending = sum(1 for line in sockets.splitlines() if len(line.split()) >= 2 and line.split()[1] != "0")
+    return max(counted, sending)
+
+
+def drained(lab: DockerLab, service: str, samples: int = 3) -> bool:
+    """No request in flight in `samples` looks in a row."""
+    return all((in_flight(lab, service) or 0) == 0 for _ in range(samples))
 
 
 def follow(client: LabClient, old: str, new: str, report: SwapReport, moved_at: float, timeout_s: float) -> None:
@@ -147,12 +169,12 @@ def swap(config: LabConfig, lab: DockerLab, state: LabState, out: Output, *, ref
 
     moving = time.monotonic()
     live_alias.grant(lab, new)
+    report.busy_at_move = in_flight(lab, old)
     live_alias.revoke(lab, old)
     state.live = new
     lab_state.save(config, state)
     report.moved_at = time.monotonic()
     report.alias_moved_s = report.moved_at - moving
-    report.busy_at_move = busy_workers(lab, old)
     out(f"lab: {new} holds sd-prod-live.52k and sd1.52k; waiting for ATS to follow")
 
     follow(client, old, new, report, report.moved_at, follow_timeout_s)
@@ -161,7 +183,7 @@ def swap(config: LabConfig, lab: DockerLab, state: LabState, out: Output, *, ref
         return report
     draining = time.monotonic()
     try:
-        poll_until(lambda: (busy_workers(lab, old) or 0) <= 0, timeout_s=DRAIN_TIMEOUT_S, interval_s=0.2,
+        poll_until(lambda: drained(lab, old), timeout_s=DRAIN_TIMEOUT_S, interval_s=0.2,
                    awaited=f"{old} to finish its in-flight requests")
         report.drained_after_s = time.monotonic() - draining
     except LabTimeout:

@@ -22,6 +22,7 @@ from lab.commands.swap import SwapRefused, swap
 from lab.compose import Compose
 from lab.config import REPO_ROOT, LabConfig
 from lab.docker_ops import DockerLab
+from lab.faults import throttled
 from lab.http import LabClient, served_by
 from lab.load import Load
 from lab.scenarios import swap_under_load
@@ -63,20 +64,22 @@ def test_each_swap_alternates_the_live_container(swaps_under_load: swap_under_lo
 def test_a_large_download_from_the_old_container_completes_across_a_swap(
     config: LabConfig, docker_lab: DockerLab, client: LabClient, live: str, unique: str
 ) -> None:
-    data = make_zip(300 * 1024 * 1024, unique)
+    data = make_zip(48 * 1024 * 1024, unique)
     name = f"lab-tests/{unique}-large.zip"
     box = StorageBox(config, "backup")
     box.write(name, data)
     digest = hashlib.sha256()
     try:
-        response = client.session.get(f"{client.base_url}/content/{name}", stream=True, timeout=120,
-                                      headers={"Host": "spacedock.info", "X-Lab-Test": client.test_tag})
-        first = next(response.iter_content(1024 * 1024))
-        digest.update(first)
-        reader = threading.Thread(target=lambda: [digest.update(chunk) for chunk in response.iter_content(1024 * 1024)])
-        reader.start()
-        report = swap(config, docker_lab, lab_state.load(config), QUIET)
-        reader.join(timeout=120)
+        # A slow link (5 MB/s) from the old container keeps the download going
+        # while the aliases move; re-attaching the container lifts the limit.
+        with throttled(docker_lab, live, FRONT_NETWORK, "40mbit"):
+            response = client.session.get(f"{client.base_url}/content/{name}", stream=True, timeout=120,
+                                          headers={"Host": "spacedock.info", "X-Lab-Test": client.test_tag})
+            digest.update(next(response.iter_content(1024 * 1024)))
+            reader = threading.Thread(target=lambda: [digest.update(c) for c in response.iter_content(1024 * 1024)])
+            reader.start()
+            report = swap(config, docker_lab, lab_state.load(config), QUIET)
+            reader.join(timeout=120)
     finally:
         box.remove(name)
 
