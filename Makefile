@@ -114,7 +114,8 @@ test: preflight venv ## everything: unit, up, integration, lifecycle, Compose v1
 	if [ $$status -eq 0 ]; then echo "lab: all tests passed"; else echo "lab: tests FAILED (exit $$status)"; fi; \
 	exit $$status
 
-clean: ## down, then remove the data volumes, built images, .venv, .lab and artifacts
+clean: ## down, then remove the data volumes, the lab's images (not the base), .venv, .lab and artifacts
 	@if [ -x $(PYTHON) ]; then $(LAB) compose down --remove-orphans --volumes || true; fi
-	@docker image rm sdlab/trafficserver:local sdlab/web:local sdlab/storagebox:local sdlab/db:local 2>/dev/null || true
+	@docker image ls --format '{{.Repository}}:{{.Tag}}' \
+	  | grep -E '^sdlab/(trafficserver|web|storagebox|db):' | xargs -r docker image rm >/dev/null || true
 	@rm -rf $(VENV) .lab artifacts

@@ -21,7 +21,7 @@ COMPOSE_V1 = ["docker-compose"]
 
 def _answers(command: list[str], timeout_s: float = 20) -> tuple[bool, str]:
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+        result = subprocess.run(command, check=False, capture_output=True, text=True, timeout=timeout_s)
     except (OSError, subprocess.TimeoutExpired) as error:
         return False, str(error)
     output = (result.stderr or result.stdout).strip()

@@ -17,7 +17,7 @@ from typing import Callable
 
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
-from lab.errors import LabError, LabTimeout
+from lab.errors import LabError
 from lab.http import LabClient
 from lab.smb import StorageBox
 from lab.topology import SERVICES

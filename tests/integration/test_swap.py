@@ -112,9 +112,9 @@ def broken_idle(request: pytest.FixtureRequest, docker_lab: DockerLab, config: L
 def test_swap_to_a_broken_idle_container_is_refused_and_fails_no_request(
     config: LabConfig, docker_lab: DockerLab, live: str, broken_idle: str
 ) -> None:
-    with Load(config.http_base, clients=20, max_seconds=120) as load:
-        with pytest.raises(SwapRefused, match=f"{broken_idle} .*; nothing was moved"):
-            swap(config, docker_lab, lab_state.load(config), QUIET)
+    with (Load(config.http_base, clients=20, max_seconds=120) as load,
+          pytest.raises(SwapRefused, match=f"{broken_idle} .*; nothing was moved")):
+        swap(config, docker_lab, lab_state.load(config), QUIET)
 
     assert load.failures() == []
     assert {result.container for result in load.results} == {live}

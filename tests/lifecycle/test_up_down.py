@@ -18,7 +18,7 @@ MAKE_TIMEOUT_S = 900
 
 
 def make(target: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "--no-print-directory", target], cwd=REPO_ROOT, capture_output=True,
+    return subprocess.run(["make", "--no-print-directory", target], check=False, cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=MAKE_TIMEOUT_S)
 
 

@@ -64,7 +64,7 @@ def run_script(tmp_path: Path, storagebox_port: int):
             "CIFS_OPTIONS": parse_env_file(REPO_ROOT / ".env.example")["CIFS_OPTIONS"],
             **settings,
         }
-        result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(["bash", str(SCRIPT)], check=False, env=env, capture_output=True, text=True, timeout=60)
         calls = (tmp_path / "calls").read_text().splitlines() if (tmp_path / "calls").exists() else []
         return result, calls
 
