@@ -123,14 +123,11 @@ def test_swap_to_a_broken_idle_container_is_refused_and_fails_no_request(
 
 
 def commit_of_tree(tree: str, message: str) -> str:
-    """A commit object for `tree` on top of HEAD, under a ref only tests use."""
-    def git(*args: str, env: dict | None = None, input: str | None = None) -> str:
-        return subprocess.run(["git", "-C", str(REPO_ROOT), *args], check=True, capture_output=True, text=True,
-                              env=env, input=input).stdout.strip()
-    commit = git("-c", "user.name=sdlab tests", "-c", "user.email=tests@sdlab.localhost",
-                 "commit-tree", tree, "-p", "HEAD", "-m", message)
-    git("update-ref", f"refs/sdlab-tests/{commit[:12]}", commit)
-    return commit
+    """A commit object for `tree` on top of HEAD; no branch or ref points at it,
+    so it changes nothing in the checkout (git gc removes it in time)."""
+    return subprocess.run(["git", "-C", str(REPO_ROOT), "-c", "user.name=sdlab tests",
+                           "-c", "user.email=tests@sdlab.localhost", "commit-tree", tree, "-p", "HEAD",
+                           "-m", message], check=True, capture_output=True, text=True).stdout.strip()
 
 
 def head_tree_with(path: str, content: str) -> str:
