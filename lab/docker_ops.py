@@ -66,13 +66,6 @@ class DockerLab:
                 return network
         raise StackNotRunning(f"network {name} of project {self.project} does not exist")
 
-    def volumes(self) -> list[str]:
-        found = self._call(
-            "list volumes",
-            lambda: self.client.volumes.list(filters={"label": f"{PROJECT_LABEL}={self.project}"}),
-        )
-        return [volume.name for volume in found]
-
     # --- state ------------------------------------------------------------------
 
     def healths(self, services: Sequence[str]) -> dict[str, str]:
