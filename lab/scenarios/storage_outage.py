@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Callable
 
+from lab.commands.up import wait_until_healthy
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
@@ -120,9 +121,7 @@ def run(config: LabConfig, lab: DockerLab, how: str, out: Output = print) -> Out
     report.recovered_after_s = time.monotonic() - back
     out(f"scenario: served again {report.recovered_after_s:.1f} s after the box returned")
     try:
-        poll_until(lambda: set(lab.healths(SERVICES).values()) == {"healthy"}, timeout_s=60,
-                   awaited="every service to be healthy after the outage",
-                   last_state=lambda: str(lab.healths(SERVICES)))
+        wait_until_healthy(lab, SERVICES, out, timeout_s=60)
     finally:
         StorageBox(config).remove(name)
     return report

@@ -14,13 +14,13 @@ import pytest
 from lab import config as lab_config
 from lab import live_alias
 from lab import state as lab_state
+from lab.commands.up import wait_until_healthy
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.http import LabClient
 from lab.spacedock import SpaceDockClient
 from lab.topology import SERVICES
-from lab.waiting import poll_until
 
 HERE = Path(__file__).parent
 READY_TIMEOUT_S = 60
@@ -42,12 +42,7 @@ def docker_lab(config: LabConfig) -> DockerLab:
     """The running lab, once every service is healthy (or the run stops, saying why)."""
     try:
         lab = DockerLab(config.project)
-        poll_until(
-            lambda: all(health == "healthy" for health in lab.healths(SERVICES).values()),
-            timeout_s=READY_TIMEOUT_S,
-            awaited="every lab service to be healthy",
-            last_state=lambda: ", ".join(f"{k} {v}" for k, v in lab.healths(SERVICES).items()),
-        )
+        wait_until_healthy(lab, SERVICES, lambda line: None, timeout_s=READY_TIMEOUT_S)
     except LabError as error:
         pytest.fail(f"the lab is not up ({error}); run `make up` first", pytrace=False)
     return lab

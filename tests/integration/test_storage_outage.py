@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from lab.commands.up import wait_until_healthy
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.scenarios import storage_outage
@@ -40,6 +41,4 @@ def test_web_container_started_while_the_box_is_down_says_so_and_comes_up_after(
         assert docker_lab.healths(["sd6"])["sd6"] != "healthy"
     finally:
         docker_lab.start("storagebox")
-    poll_until(lambda: set(docker_lab.healths(SERVICES).values()) == {"healthy"}, timeout_s=90,
-               awaited="every service healthy once the storage box is back",
-               last_state=lambda: str(docker_lab.healths(SERVICES)))
+    wait_until_healthy(docker_lab, SERVICES, lambda line: None, timeout_s=90)

@@ -29,7 +29,6 @@ from lab.scenarios import swap_under_load
 from lab.smb import StorageBox
 from lab.spacedock import make_zip
 from lab.topology import FRONT_NETWORK
-from lab.waiting import poll_until
 
 QUIET = lambda line: None  # noqa: E731  (the swap's progress lines)
 
@@ -105,8 +104,7 @@ def broken_idle(request: pytest.FixtureRequest, docker_lab: DockerLab, config: L
         yield idle
     finally:
         repair()
-        poll_until(lambda: docker_lab.healths([idle])[idle] == "healthy", timeout_s=60,
-                   awaited=f"{idle} to be healthy again after being broken")
+        wait_until_healthy(docker_lab, [idle], QUIET, timeout_s=60)
 
 
 def test_swap_to_a_broken_idle_container_is_refused_and_fails_no_request(
