@@ -120,7 +120,8 @@ def in_flight(lab: DockerLab, service: str) -> int | None:
     # less the worker answering this status request
     counted = (int(fields["BusyWorkers"]) - 1 + int(fields.get("ConnsAsyncWriting", 0))
                + int(fields.get("ConnsAsyncWaitIO", 0)))
-    sending = sum(1 for line in sockets.splitlines() if len(line.split()) >= 2 and line.split()[1] != "0")
+    send_queues = [line.split()[1] for line in sockets.splitlines() if len(line.split()) >= 2]
+    sending = sum(1 for queue in send_queues if queue != "0")
     return max(counted, sending)
 
 
@@ -144,8 +145,7 @@ def follow(client: LabClient, old: str, new: str, report: SwapReport, moved_at: 
             first_new = first_new or now
             streak += 1
             if streak >= FOLLOWED_AFTER_ANSWERS:
-                report.followed_after_s = first_new - moved_at if last_old is None else last_old - moved_at
-                report.followed_after_s = max(report.followed_after_s, 0.0)
+                report.followed_after_s = max((last_old or first_new) - moved_at, 0.0)
                 break
         time.sleep(0.05)
     if first_new is not None and last_old is not None:
