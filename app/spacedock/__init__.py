@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from spacedock import accounts, api, config, database, downloads, health, pages, publishing
+from spacedock import accounts, api, config, database, downloads, errors, health, pages, publishing
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_BYTES"] + 1024 * 1024
     database.init_app(app)
     accounts.init_app(app)
-    api.init_app(app)
+    errors.init_app(app)
     for blueprint in (health.bp, pages.bp, accounts.bp, downloads.bp, publishing.bp, api.bp):
         app.register_blueprint(blueprint)
     return app

@@ -6,6 +6,8 @@ separated from what a logged-in user sees. The API accepts the same session.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (Blueprint, Flask, Response, jsonify, redirect, render_template, request,
                    session, url_for)
 from flask.sessions import SecureCookieSessionInterface
@@ -55,15 +57,28 @@ def unauthorized() -> Response:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str:
     if request.method == "GET":
-        return render_template("login.html", next=request.args.get("next", "/"))
+        return render_template("login.html", next=same_site_path(request.args.get("next")))
     username = request.form.get("username", "")
     user = database.session().scalars(select(User).where(User.username == username)).first()
     if user is None or not user.check_password(request.form.get("password", "")):
-        return render_template("login.html", next=request.form.get("next", "/"),
+        return render_template("login.html", next=same_site_path(request.form.get("next")),
                                error="Username or password is wrong."), 401
     login_user(user)
-    target = request.form.get("next", "/")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(same_site_path(request.form.get("next")))
+
+
+def same_site_path(target: str | None) -> str:
+    """`target` if it is a path on this site, else "/". Browsers read a
+    backslash as a slash and drop tabs and newlines inside a URL, so a slash,
+    a backslash and a host (or a slash, a tab, a slash and a host) would lead
+    a visitor who has just logged in to another site."""
+    if not target or any(ord(character) < 32 or ord(character) == 127 for character in target):
+        return "/"
+    path = target.replace("\\", "/")
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    return path
 
 
 @bp.post("/logout")

@@ -2,31 +2,23 @@
 mod details with download counters, and the batch counter read."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
 from spacedock import database
-from spacedock.downloads import can_download
-from spacedock.models import Mod
+from spacedock.downloads import can_download, download_url
+from spacedock.models import Mod, ModVersion
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+# ids are PostgreSQL integers
+LARGEST_ID = 2**31 - 1
 
 
-def init_app(app: Flask) -> None:
-    @app.errorhandler(HTTPException)
-    def json_errors_for_the_api(error: HTTPException):
-        """Errors under /api/ are JSON with a reason, as the upload client expects."""
-        if request.path.startswith("/api/"):
-            return jsonify(error=True, reason=error.description), error.code
-        return error
-
-
-def version_info(mod: Mod, version) -> dict:
+def version_info(mod: Mod, version: ModVersion) -> dict:
     return {
         "id": version.id,
         "friendly_version": version.friendly_version,
-        "download_path": f"/mod/{mod.id}/{mod.name}/download/{version.friendly_version}",
+        "download_path": download_url(mod, version),
         "storage_path": version.download_path,
         "download_size": version.download_size,
         "downloads": version.download_count,
@@ -55,6 +47,10 @@ def mod_info(mod_id: int) -> Response:
 @bp.post("/download_counts")
 def download_counts() -> Response:
     """`mod_id` repeated in the form; answers {mod_id: downloads} (SpaceDock PR #401)."""
-    ids = [int(value) for value in request.form.getlist("mod_id") if value.isdigit()]
+    values = request.form.getlist("mod_id")
+    bad = [value for value in values if not (value.isascii() and value.isdigit() and int(value) <= LARGEST_ID)]
+    if bad:
+        abort(400, description=f"mod_id must be a mod's number, not {bad[0]!r}")
+    ids = [int(value) for value in values]
     rows = database.session().execute(select(Mod.id, Mod.download_count).where(Mod.id.in_(ids))).all()
     return jsonify({str(mod_id): count for mod_id, count in rows})

@@ -19,6 +19,17 @@ CHOICES = {
     # production: replacing a zip purges a filesystem path (the stale copy stays
     #             in ATS, SpaceDock PR #428); fixed: purges the download URL
     "PURGE_PATHS": ("production", "fixed"),
+    # production: what SpaceDock accepts: names that secure_filename makes equal
+    #             share one file (the second upload overwrites the first), and
+    #             a zip is anything zipfile.is_zipfile accepts (its last 22 bytes)
+    # fixed:      a file name another mod or version uses is refused (409), and
+    #             a zip must open, list its files and pass its CRCs
+    "UPLOAD_CHECKS": ("production", "fixed"),
+    # production: a download is counted before anyone looks for the file (a
+    #             404 counts), and two downloads at once may each start a new
+    #             hourly row
+    # fixed:      only a file that exists is counted, one row per version and hour
+    "DOWNLOAD_COUNTS": ("production", "fixed"),
 }
 
 
@@ -37,12 +48,16 @@ def defaults() -> dict[str, Any]:
         # `cdn-internal`: the host PURGE requests are sent to (the ATS container).
         "CDN_INTERNAL": "",
         "PROTOCOL": "http",
+        # `domain`: the site's own name; without a cdn-domain, a PURGE names
+        # the file's URL under <protocol>://<domain>/content/.
         "DOMAIN": "spacedock.info",
         # Signs the session cookie.
         "SECRET_KEY": "unit-test-only",
         # Lab switches -----------------------------------------------------
         "UPLOAD_WRITES": "in-place",
         "PURGE_PATHS": "production",
+        "UPLOAD_CHECKS": "production",
+        "DOWNLOAD_COUNTS": "production",
         # 0: production's pages carry no Cache-Control, so ATS never stores them.
         # N > 0: SpaceDock issue #256's proposal: anonymous pages say
         # `public, max-age=N` (ATS stores them, one copy per Cookie header, as
@@ -50,6 +65,14 @@ def defaults() -> dict[str, Any]:
         "PAGE_CACHE_SECONDS": 0,
         # Largest zip an upload may produce (nginx's client_max_body_size 500m).
         "MAX_UPLOAD_BYTES": 500 * 1024 * 1024,
+        # UPLOAD_CHECKS=fixed reads every file of a zip up to this size to test
+        # its CRCs; a bigger zip is checked by its central directory only.
+        "ZIP_TEST_MAX_BYTES": 100 * 1024 * 1024,
+        # An upload with no chunk for this long is abandoned: another may take
+        # its file, and with UPLOAD_WRITES=atomic its hidden part is removed.
+        # A live one sends a 2 MiB chunk far more often (at SpaceDock #463's
+        # 15 kB/s, every 140 s), and a retry after a crash waits no longer.
+        "ABANDONED_UPLOAD_SECONDS": 600,
         # Raised by the web container's storage watch while the mount does not
         # answer; downloads are refused with 503 while it exists.
         "STORAGE_STATUS_FILE": "/run/sdlab/status/storage-unavailable",
@@ -67,8 +90,8 @@ def validate(settings: dict[str, Any]) -> None:
     for key, allowed in CHOICES.items():
         if settings[key] not in allowed:
             raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {settings[key]!r}")
-    settings["MAX_UPLOAD_BYTES"] = int(settings["MAX_UPLOAD_BYTES"])
-    settings["PAGE_CACHE_SECONDS"] = int(settings["PAGE_CACHE_SECONDS"])
+    for key in ("MAX_UPLOAD_BYTES", "PAGE_CACHE_SECONDS", "ZIP_TEST_MAX_BYTES", "ABANDONED_UPLOAD_SECONDS"):
+        settings[key] = int(settings[key])
 
 
 def from_environment() -> dict[str, Any]:

@@ -5,6 +5,15 @@ Every request that reaches the app is counted, unless it comes from a bot or
 asks for a Range: one DownloadEvent row per version and hour, plus the mod's
 and the version's counters and the mod's score. A download that ATS answers
 from its cache never gets here and is not counted, as in production.
+
+DOWNLOAD_COUNTS chooses between SpaceDock's counting and its fix:
+    production  counted before anyone looks for the file, so a download that
+                ends in 404 counts; the hourly row is looked up, then inserted
+                and committed at once, so two downloads at the same moment can
+                each insert one
+    fixed       a missing file is a 404 that counts nothing; the version's row
+                is locked first, so one download at a time finds or makes the
+                hour's row
 """
 from __future__ import annotations
 
@@ -15,7 +24,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from sqlalchemy import func, select, update
 
-from spacedock import database
+from spacedock import database, storage
 from spacedock.accounts import is_owner_or_admin
 from spacedock.models import DownloadEvent, Mod, ModVersion
 from spacedock.sendfile import sendfile
@@ -54,6 +63,14 @@ def mod_score(session, mod_id: int) -> float:
 
 def count_download(mod: Mod, version: ModVersion) -> None:
     session = database.session()
+    fixed = current_app.config["DOWNLOAD_COUNTS"] == "fixed"
+    # Increments in SQL, so concurrent downloads are not lost. Fixed: the
+    # version's counter first, which locks its row until the commit, so the
+    # next download of it waits here and then sees this one's hourly row.
+    bump_version = (update(ModVersion).where(ModVersion.id == version.id)
+                    .values(download_count=ModVersion.download_count + 1))
+    if fixed:
+        session.execute(bump_version)
     hour_ago = datetime.utcnow() - timedelta(hours=1)
     event = session.scalars(
         select(DownloadEvent)
@@ -63,14 +80,14 @@ def count_download(mod: Mod, version: ModVersion) -> None:
     ).first()
     if event is None:
         session.add(DownloadEvent(mod_id=mod.id, version_id=version.id, downloads=1))
-        session.commit()
+        if not fixed:
+            session.commit()  # SpaceDock commits the new row at once
     else:
         session.execute(update(DownloadEvent).where(DownloadEvent.id == event.id)
                         .values(downloads=DownloadEvent.downloads + 1))
-    # Increments in SQL, so concurrent downloads are not lost.
+    if not fixed:
+        session.execute(bump_version)
     session.execute(update(Mod).where(Mod.id == mod.id).values(download_count=Mod.download_count + 1))
-    session.execute(update(ModVersion).where(ModVersion.id == version.id)
-                    .values(download_count=ModVersion.download_count + 1))
     session.execute(update(Mod).where(Mod.id == mod.id).values(score=mod_score(session, mod.id)))
     session.commit()
 
@@ -81,6 +98,19 @@ def refuse_while_storage_is_down() -> None:
     if Path(current_app.config["STORAGE_STATUS_FILE"]).exists():
         abort(Response("The storage box does not answer; files cannot be served right now.\n", 503,
                        {"Retry-After": "10", "Content-Type": "text/plain; charset=utf-8"}))
+
+
+def file_exists(relative: str) -> bool:
+    try:
+        return storage.absolute(current_app.config["STORAGE"], relative).is_file()
+    except storage.UnsafeName:
+        return False
+
+
+def download_url(mod: Mod, version: ModVersion) -> str:
+    """/mod/<id>/<name>/download/<version>, escaped: a name like "What? #1"
+    must not turn into a query string or a fragment."""
+    return url_for("downloads.download", mod_id=mod.id, name=mod.name, version=version.friendly_version)
 
 
 def counted(user_agent: str) -> bool:
@@ -103,9 +133,11 @@ def download(mod_id: int, name: str | None, version: str | None) -> Response:
     user_agent = request.headers.get("User-Agent", "")
     if "Discordbot" in user_agent:
         return redirect(url_for("pages.mod_page", mod_id=mod.id))
+    config = current_app.config
+    if config["DOWNLOAD_COUNTS"] == "fixed" and not file_exists(found.download_path):
+        abort(404)
     if counted(user_agent):
         count_download(mod, found)
-    config = current_app.config
     if config["PROTOCOL"] and config["CDN_DOMAIN"]:
         return redirect(f"{config['PROTOCOL']}://{config['CDN_DOMAIN']}/{found.download_path}")
     return sendfile(found.download_path, attachment=True)

@@ -35,7 +35,9 @@ def check_database() -> Check:
         with database.engine().connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
-        return Check(False, f"database: {type(error.orig or error).__name__}: {str(error.orig or error).strip()}")
+        # the driver's own error where there is one; a pool timeout has none
+        cause = getattr(error, "orig", None) or error
+        return Check(False, f"database: {type(cause).__name__}: {str(cause).strip()}")
     return Check(True, "database: answers")
 
 

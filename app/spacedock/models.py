@@ -83,3 +83,23 @@ class DownloadEvent(Base):
     version_id = Column(Integer, ForeignKey("modversion.id", ondelete="CASCADE"), nullable=False)
     downloads = Column(Integer, nullable=False, default=0)
     created = Column(DateTime, nullable=False, default=utcnow)
+
+
+class UploadClaim(Base):
+    """An upload in progress, one per file on storage: a second upload of the
+    same file (a double click, a second tab, or a name that maps to the same
+    file) is refused while the first runs, so two never write one file at once.
+    Not SpaceDock's: its browser client cannot send one file twice."""
+    __tablename__ = "uploadclaim"
+    # the zip being written, relative to storage
+    storage_path = Column(String(512), primary_key=True)
+    upload_id = Column(String(128), nullable=False)
+    user_id = Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
+    # what the upload will be, for the message the other upload gets
+    mod_name = Column(String(100), nullable=False)
+    friendly_version = Column(String(64), nullable=False)
+    started = Column(DateTime, nullable=False, default=utcnow)
+    # the last chunk received; an upload quiet for ABANDONED_UPLOAD_SECONDS is abandoned
+    touched = Column(DateTime, nullable=False, default=utcnow)
+
+    user = relationship("User")

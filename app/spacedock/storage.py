@@ -60,7 +60,10 @@ def background_path(username: str, user_id: int, mod_name: str, unix_time: int, 
 
 
 def absolute(root: str | Path, relative: str) -> Path:
-    """`relative` under the storage root; anything that would leave it is refused."""
+    """`relative` under the storage root; anything that would leave it, or
+    that no file system can name (a NUL byte), is refused."""
+    if "\0" in relative:
+        raise UnsafeName(f"path {relative!r} contains a NUL byte")
     base = Path(root).resolve()
     target = (base / relative).resolve()
     if target != base and base not in target.parents:

@@ -78,3 +78,14 @@ def author(config: LabConfig, client: LabClient):
 def unique() -> str:
     """A short random word for names this test creates on shared services."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def sql(docker_lab: DockerLab):
+    """sql(database, query) -> psql's unaligned output, run inside the db container."""
+    def run(database: str, query: str) -> str:
+        result = docker_lab.exec("db", ["psql", "--no-psqlrc", "--tuples-only", "--no-align",
+                                        f"--dbname={database}", "--command", query], user="postgres")
+        assert result.exit_code == 0, result.output
+        return result.output.strip()
+    return run

@@ -69,6 +69,20 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@pytest.fixture(params=["in-place", "atomic"])
+def writes(request: pytest.FixtureRequest) -> str:
+    """Each test that asks for it runs with production's writes and the atomic ones."""
+    return request.param
+
+
+@pytest.fixture
+def author(make_app: AppFactory, writes: str) -> FlaskClient:
+    """The demo user `user`, logged in, with each UPLOAD_WRITES."""
+    client = make_app(UPLOAD_WRITES=writes).test_client()
+    log_in(client, "user")
+    return client
+
+
 def log_in(client: FlaskClient, username: str = "user") -> None:
     response = client.post("/login", data={"username": username, "password": PASSWORD})
     assert response.status_code == 302, response.data
@@ -86,3 +100,7 @@ def chunk_form(data: bytes, index: int, total: int, chunk: int, upload_id: str =
     return {**fields, "dzuuid": upload_id, "dzchunkindex": str(index), "dztotalchunkcount": str(total),
             "dzchunkbyteoffset": str(offset), "dztotalfilesize": str(len(data)),
             "zipball": (io.BytesIO(data[offset:offset + chunk]), "mod.zip")}
+
+
+def files_under(root: Path) -> set[str]:
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}

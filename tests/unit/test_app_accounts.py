@@ -45,3 +45,26 @@ def test_logged_in_pages_show_the_user(client: FlaskClient) -> None:
     log_in(client)
 
     assert b"Log out" in client.get("/").data
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "\\\\evil.example", "/\t/evil.example",
+                                    "http://evil.example/", "https:evil.example", "javascript:alert(1)",
+                                    " //evil.example", "/\\/evil.example", "evil.example", ""])
+def test_after_logging_in_only_a_path_on_this_site_is_followed(client: FlaskClient, target: str) -> None:
+    response = client.post("/login", data={"username": "user", "password": PASSWORD, "next": target})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/mod/1/Near%20Future%20Electrical", "/create/mod?x=1", "/"])
+def test_after_logging_in_the_page_asked_for_is_shown(client: FlaskClient, target: str) -> None:
+    response = client.post("/login", data={"username": "user", "password": PASSWORD, "next": target})
+
+    assert response.headers["Location"] == target
+
+
+def test_the_login_form_does_not_carry_a_foreign_next_along(client: FlaskClient) -> None:
+    page = client.get("/login?next=//evil.example")
+
+    assert b'name="next" value="/"' in page.data

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from spacedock import database
 from spacedock.models import DownloadEvent
-from tests.unit.conftest import AppFactory, log_in
+from tests.unit.conftest import AppFactory, chunk_form, log_in, zip_bytes
 
 NFE = "user_2/Near_Future_Electrical/Near_Future_Electrical-{}.zip"
 
@@ -102,16 +101,6 @@ def test_each_download_moves_the_mod_and_version_counters(client: FlaskClient) -
     assert counts(client) == (3, {"1.2.0": 1, "1.1.0": 0, "1.0.0": 2})
 
 
-def test_downloads_of_one_version_within_an_hour_share_one_event_row(app: Flask) -> None:
-    client = app.test_client()
-    for _ in range(3):
-        client.get("/mod/1/download/1.0.0")
-
-    with app.app_context():
-        events = database.session().query(DownloadEvent).all()
-    assert [(event.version_id, event.downloads) for event in events] == [(1, 3)]
-
-
 @pytest.mark.parametrize("headers", [{"Range": "bytes=0-99"}, {"User-Agent": "Googlebot/2.1"},
                                      {"User-Agent": "Mozilla/5.0 (compatible; bingbot/2.0)"}],
                          ids=["range", "googlebot", "bingbot"])
@@ -136,9 +125,27 @@ def test_content_fallback_serves_without_counting(client: FlaskClient, storage_r
     assert counts(client)[0] == 0
 
 
-@pytest.mark.parametrize("path", ["/content/../etc/passwd", "/content/%2e%2e/%2e%2e/etc/passwd"])
-def test_content_fallback_refuses_paths_outside_storage(client: FlaskClient, path: str) -> None:
-    assert client.get(path).status_code == 404
+@pytest.mark.parametrize("path", ["/content/../outside.zip", "/content/%2e%2e/outside.zip",
+                                  "/content/user_2/%2e%2e/%2e%2e/outside.zip"])
+def test_content_fallback_refuses_paths_outside_storage(client: FlaskClient, storage_root: Path, path: str) -> None:
+    (storage_root.parent / "outside.zip").write_bytes(b"outside the storage root")
+
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert b"outside the storage root" not in response.data
+
+
+def test_a_nul_byte_in_a_content_path_is_a_404_not_a_500(client: FlaskClient) -> None:
+    assert client.get("/content/a%00b.zip").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "-1", "1.0", "x", "99999999999999999999"])
+def test_batch_download_counts_refuses_what_is_not_a_mod_number_with_a_400(client: FlaskClient, value: str) -> None:
+    response = client.post("/api/download_counts", data={"mod_id": ["1", value]})
+
+    assert response.status_code == 400
+    assert response.json == {"error": True, "reason": f"mod_id must be a mod's number, not {value!r}"}
 
 
 def test_batch_download_counts(client: FlaskClient) -> None:
@@ -170,3 +177,54 @@ def test_x_sendfile_names_the_path_as_stored_and_leaves_refusal_to_apache(make_a
     response = make_app(USE_X_ACCEL="apache").test_client().get("/content/../outside.zip")
 
     assert response.headers["X-Sendfile"] == f"{storage_root}/../outside.zip"
+
+
+@pytest.mark.parametrize("settings", [{"USE_X_ACCEL": "false"}, {"USE_X_ACCEL": "apache"},
+                                      {"CDN_DOMAIN": "spacedock.info/content"}], ids=["send-file", "x-sendfile", "cdn"])
+def test_the_fix_answers_404_for_a_missing_file_and_counts_nothing(make_app: AppFactory, storage_root: Path,
+                                                                  settings: dict[str, str]) -> None:
+    client = make_app(DOWNLOAD_COUNTS="fixed", **settings).test_client()
+    (storage_root / NFE.format("1.2.0")).unlink()
+
+    response = client.get("/mod/1/download")
+
+    assert response.status_code == 404
+    assert counts(client) == (0, {"1.2.0": 0, "1.1.0": 0, "1.0.0": 0})
+
+
+def test_production_counts_a_download_that_ends_in_404(make_app: AppFactory, storage_root: Path) -> None:
+    client = make_app(DOWNLOAD_COUNTS="production").test_client()
+    (storage_root / NFE.format("1.2.0")).unlink()
+
+    response = client.get("/mod/1/download")
+
+    assert response.status_code == 404
+    assert counts(client)[1]["1.2.0"] == 1
+
+
+@pytest.mark.parametrize("counting", ["production", "fixed"])
+def test_both_countings_keep_one_event_row_per_version_and_hour_one_at_a_time(make_app: AppFactory,
+                                                                              counting: str) -> None:
+    app = make_app(DOWNLOAD_COUNTS=counting)
+    client = app.test_client()
+    for _ in range(3):
+        client.get("/mod/1/download/1.0.0")
+
+    with app.app_context():
+        events = database.session().query(DownloadEvent).all()
+    assert [(event.version_id, event.downloads) for event in events] == [(1, 3)]
+    assert counts(client) == (3, {"1.2.0": 0, "1.1.0": 0, "1.0.0": 3})
+
+
+def test_a_mod_name_with_url_characters_gets_a_download_url_that_leads_to_its_file(make_app: AppFactory) -> None:
+    client = make_app(UPLOAD_WRITES="atomic").test_client()
+    log_in(client)
+    data = zip_bytes(500, "what")
+    created = client.post("/api/mod/create", data=chunk_form(data, 0, 1, len(data), name="What? #1", version="1.0"))
+
+    download = client.get(created.json["download_url"])
+    listed = client.get(f"/api/mod/{created.json['id']}").json["versions"][0]["download_path"]
+
+    assert created.json["download_url"] == f"/mod/{created.json['id']}/What%3F%20%231/download/1.0"
+    assert listed == created.json["download_url"]
+    assert download.data == data

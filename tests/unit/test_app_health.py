@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import create_engine
+from sqlalchemy.pool import QueuePool
 
 from spacedock import create_app
 
@@ -47,3 +49,18 @@ def test_version_names_branch_version_and_container(tmp_path: Path) -> None:
 
     assert response.text == "branch: master\nversion: abc123\ncontainer: sd1a\n"
     assert response.mimetype == "text/plain"
+
+
+def test_healthz_names_the_database_when_its_pool_has_no_free_connection(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    # a pool of one connection that waits 0.1 s for it, and the one connection in use
+    engine = create_engine(f"sqlite:///{tmp_path}/db.sqlite", poolclass=QueuePool, pool_size=1, max_overflow=0,
+                           pool_timeout=0.1)
+    app.extensions["database"] = (engine, app.extensions["database"][1])
+
+    with engine.connect():
+        response = app.test_client().get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json["failing"] == ["database"]
+    assert response.json["checks"][0].startswith("database: TimeoutError: QueuePool limit")

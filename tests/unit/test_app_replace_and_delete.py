@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from spacedock import publishing
+from spacedock.purge import purge_url
 from tests.unit.conftest import AppFactory, chunk_form, log_in, zip_bytes
 
 V100 = "user_2/Near_Future_Electrical/Near_Future_Electrical-1.0.0.zip"
@@ -76,9 +77,53 @@ def test_the_only_version_cannot_be_deleted(make_app: AppFactory, purged: list[s
 
 
 def test_purge_url_follows_cdn_domain(make_app: AppFactory) -> None:
-    from spacedock.purge import purge_url
+    with make_app(CDN_DOMAIN="cdn.example/files").app_context():
+        assert purge_url("a/b.zip") == "http://cdn.example/files/a/b.zip"
 
-    with make_app(CDN_DOMAIN="spacedock.info/content").app_context():
-        assert purge_url("a/b.zip") == "http://spacedock.info/content/a/b.zip"
-    with make_app(CDN_DOMAIN="").app_context():
-        assert purge_url("a/b.zip") is None
+
+def test_without_a_cdn_domain_the_purge_names_the_site_s_own_content_url(make_app: AppFactory) -> None:
+    with make_app(CDN_DOMAIN="", DOMAIN="beta.spacedock.info").app_context():
+        assert purge_url("a/b.zip") == "http://beta.spacedock.info/content/a/b.zip"
+
+
+def lone_chunk(published: bytes, tail: bytes) -> dict:
+    """Chunk 1 of 2 of a 'replacement' whose chunk 0 never came, starting
+    where the published zip ends."""
+    return chunk_form(published + tail, 1, 2, len(published), upload_id="stray", version_id="1")
+
+
+def test_the_fix_refuses_a_lone_chunk_and_leaves_the_published_zip_alone(make_app: AppFactory,
+                                                                          storage_root: Path,
+                                                                          purged: list[str]) -> None:
+    client = author_of(make_app(UPLOAD_WRITES="atomic"))
+    published = (storage_root / V100).read_bytes()
+
+    response = client.post("/api/mod/1/edit_version", data=lone_chunk(published, b"appended junk"))
+
+    assert response.status_code == 400
+    assert "no upload in progress" in response.json["reason"]
+    assert (storage_root / V100).read_bytes() == published
+
+
+def test_production_appends_a_lone_chunk_to_the_published_zip(make_app: AppFactory, storage_root: Path,
+                                                              purged: list[str]) -> None:
+    client = author_of(make_app(UPLOAD_WRITES="in-place"))
+    published = (storage_root / V100).read_bytes()
+
+    client.post("/api/mod/1/edit_version", data=lone_chunk(published, b"appended junk"))
+
+    assert (storage_root / V100).read_bytes() == published + b"appended junk"
+
+
+def test_the_fix_keeps_the_published_zip_when_a_replacement_is_refused(make_app: AppFactory,
+                                                                      storage_root: Path,
+                                                                      purged: list[str]) -> None:
+    client = author_of(make_app(UPLOAD_WRITES="atomic"))
+    published = (storage_root / V100).read_bytes()
+
+    response = client.post("/api/mod/1/edit_version",
+                           data=chunk_form(b"not a zip", 0, 1, 100, version_id="1"))
+
+    assert response.status_code == 400
+    assert (storage_root / V100).read_bytes() == published
+    assert purged == []

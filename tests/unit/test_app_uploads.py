@@ -8,22 +8,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from tests.unit.conftest import AppFactory, chunk_form, log_in, zip_bytes
+from tests.unit.conftest import AppFactory, chunk_form, files_under, log_in, zip_bytes
 
 CHUNK = 2000
 MY_MOD = "user_2/My_Mod/My_Mod-1.0.zip"
-
-
-@pytest.fixture(params=["in-place", "atomic"])
-def writes(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.fixture
-def author(make_app: AppFactory, writes: str) -> FlaskClient:
-    client = make_app(UPLOAD_WRITES=writes).test_client()
-    log_in(client, "user")
-    return client
 
 
 def upload(client: FlaskClient, url: str, data: bytes, chunks: list[int] | None = None, **fields: str):
@@ -34,10 +22,6 @@ def upload(client: FlaskClient, url: str, data: bytes, chunks: list[int] | None 
         if response.status_code not in (200, 201, 202):
             break
     return response
-
-
-def files_under(root: Path) -> set[str]:
-    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
 
 
 def test_multi_chunk_upload_lands_at_the_production_path(author: FlaskClient, storage_root: Path) -> None:
@@ -54,10 +38,12 @@ def test_multi_chunk_upload_lands_at_the_production_path(author: FlaskClient, st
 def test_every_chunk_but_the_last_is_answered_202(author: FlaskClient) -> None:
     data = zip_bytes(9000)
 
-    response = author.post("/api/mod/create", data=chunk_form(data, 0, 5, CHUNK, name="My Mod", version="1.0"))
+    answers = [author.post("/api/mod/create", data=chunk_form(data, index, 5, CHUNK, name="My Mod", version="1.0"))
+               for index in range(5)]
 
-    assert response.status_code == 202
-    assert response.json == {"received": 0, "of": 5}
+    assert [(answer.status_code, answer.json) for answer in answers[:4]] == \
+        [(202, {"received": index, "of": 5}) for index in range(4)]
+    assert answers[4].status_code == 201
 
 
 def test_in_place_writes_show_the_partial_zip_at_the_final_path(make_app: AppFactory, storage_root: Path) -> None:

@@ -22,16 +22,23 @@ async function uploadInChunks(form) {
     body.append("dztotalfilesize", file.size);
     body.append("zipball", file.slice(offset, offset + CHUNK_BYTES), file.name);
     const response = await fetch(form.dataset.url, {method: "POST", body, credentials: "same-origin"});
-    answer = await response.json();
+    // a proxy's own error page is not JSON (SpaceDock #208): say its status instead
+    answer = await response.json().catch(() => ({reason: `${response.status} ${response.statusText}`}));
     if (!response.ok && response.status !== 202) throw new Error(answer.reason || response.statusText);
     progress.value = (index + 1) / total;
   }
   return answer;
 }
 
+// One upload per click: the button stays disabled while the chunks go (a
+// second click would start a second upload of the same file), and comes back
+// only if the upload is refused.
 document.getElementById("upload").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = event.target;
+  const button = form.querySelector("button");
+  if (button.disabled) return;
+  button.disabled = true;
   const result = form.querySelector(".result");
   result.textContent = "Uploading…";
   try {
@@ -39,5 +46,6 @@ document.getElementById("upload").addEventListener("submit", async (event) => {
     window.location = answer.url;
   } catch (error) {
     result.textContent = `Upload refused: ${error.message}`;
+    button.disabled = false;
   }
 });

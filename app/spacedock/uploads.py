@@ -1,0 +1,242 @@
+"""Receiving an upload onto storage, chunk by chunk, the way SpaceDock's
+browser client (Dropzone) sends it: 2 MiB chunks, one after another, to the
+same URL with the form fields `dzuuid`, `dzchunkindex`, `dztotalchunkcount`,
+`dzchunkbyteoffset`, `dztotalfilesize` and the file field `zipball`. A request
+without the dz fields is a whole upload in one chunk.
+
+What happens to the bytes is chosen by the lab's switches (config.py):
+UPLOAD_WRITES (production's in-place appends, or atomic writes aside) and
+UPLOAD_CHECKS (what counts as a zip). In every environment one file takes one
+upload at a time (claims.py): a second upload of it is refused with 409.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable, Iterator
+
+from flask import current_app, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from spacedock import archives, claims, database, storage
+from spacedock.errors import Rejected
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """A failing storage box is not the uploader's fault: 503, try again."""
+    try:
+        yield
+    except OSError as error:
+        raise Rejected(503, f"the storage box could not {what}: {error.strerror or error}; try again",
+                       retry_after_s=10) from error
+
+
+# --- the request ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Chunk:
+    upload_id: str
+    index: int
+    total: int
+    offset: int
+    declared_size: int | None
+    data: bytes
+
+    @property
+    def last(self) -> bool:
+        return self.index == self.total - 1
+
+
+def int_field(name: str, default: int | None = None) -> int | None:
+    value = request.form.get(name)
+    if value is None or value == "":
+        return default
+    if not (value.isascii() and value.isdigit()):
+        raise Rejected(400, f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def read_chunk() -> Chunk:
+    upload = request.files.get("zipball")
+    if upload is None:
+        raise Rejected(400, "no file: send the zip in the form field 'zipball'")
+    total = int_field("dztotalchunkcount", 1)
+    index = int_field("dzchunkindex", 0)
+    if total == 0 or index >= total:
+        raise Rejected(400, f"chunk index {index} is outside the {total} chunks announced")
+    chunk = Chunk(
+        upload_id=(request.form.get("dzuuid") or "upload")[:128],
+        index=index,
+        total=total,
+        offset=int_field("dzchunkbyteoffset", 0),
+        declared_size=int_field("dztotalfilesize"),
+        data=upload.read(),
+    )
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    if chunk.declared_size is not None and chunk.declared_size > limit:
+        raise Rejected(413, f"the file is {chunk.declared_size} bytes; uploads may be at most {limit} bytes")
+    return chunk
+
+
+# --- one upload -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """The file an upload writes (relative to storage) and what it will be."""
+    path: str
+    mod_name: str
+    version: str
+
+
+class Upload:
+    """The chunk a request carries, of the upload that writes `target`."""
+
+    def __init__(self, target: Target, chunk: Chunk) -> None:
+        config = current_app.config
+        self.target = target
+        self.chunk = chunk
+        self.atomic = config["UPLOAD_WRITES"] == "atomic"
+        self.writer = storage.writer(config["UPLOAD_WRITES"])
+        self.final = storage.absolute(config["STORAGE"], target.path)
+        self.session: Session = database.session()
+
+    def receive(self, *, before_writing: Callable[[], None] | None = None,
+                on_first_chunk: Callable[[], None] | None = None) -> bool:
+        """Write this chunk: False while more are expected, True once the last
+        one has completed a valid zip (then `publish` puts it in place).
+
+        before_writing: checks that need the file claimed (the first chunk);
+        on_first_chunk: runs once writing has begun. Raises Rejected."""
+        if self.chunk.index == 0:
+            self._begin(before_writing)
+            if on_first_chunk:
+                on_first_chunk()
+        else:
+            self._continue()
+        size = self._append()
+        if not self.chunk.last:
+            return False
+        self._check_complete(size)
+        return True
+
+    def publish(self) -> int:
+        """Put the finished zip at its final path and give up the claim (in
+        the caller's transaction, which records the version); returns its size."""
+        with storage_errors("put the upload in place"):
+            self.writer.commit(self.final, self.chunk.upload_id)
+            size = self.final.stat().st_size
+        claims.release(self.session, self.target.path, self.chunk.upload_id)
+        return size
+
+    def give_up(self, *, delete: bool) -> None:
+        """Refused: free the file for another upload; delete what was written
+        if asked (the atomic part always goes: nobody can finish it)."""
+        self.session.rollback()
+        if delete or self.atomic:
+            try:
+                self.writer.discard(self.final, self.chunk.upload_id)
+            except OSError as error:
+                # the answer says why the upload was refused; this is only the clean-up
+                log.warning("could not remove the refused upload of %s: %s", self.target.path, error)
+        claims.release(self.session, self.target.path, self.chunk.upload_id)
+        self.session.commit()
+
+    # --- steps ------------------------------------------------------------------------
+
+    def _abandoned_after(self) -> timedelta:
+        return timedelta(seconds=current_app.config["ABANDONED_UPLOAD_SECONDS"])
+
+    def _begin(self, before_writing: Callable[[], None] | None) -> None:
+        sweep_abandoned(self.session)
+        try:
+            claims.take(self.session, self.target.path, self.chunk.upload_id, user_id=current_user.id,
+                        mod_name=self.target.mod_name, version=self.target.version,
+                        abandoned_after=self._abandoned_after())
+        except claims.Busy as busy:
+            raise Rejected(409, f"{busy}; wait until it has finished") from None
+        try:
+            if before_writing:
+                before_writing()
+            with storage_errors("start writing the upload"):
+                self.writer.start(self.final, self.chunk.upload_id)
+        except Rejected:
+            self.give_up(delete=False)
+            raise
+
+    def _continue(self) -> None:
+        if claims.held(self.session, self.target.path, self.chunk.upload_id) is not None:
+            return
+        other = claims.holder(self.session, self.target.path)
+        if other is not None:
+            raise Rejected(409, f"chunk {self.chunk.index} of {self.chunk.total}: {claims.describe(other)}, "
+                                "and this chunk is not part of it")
+        if self.atomic:
+            raise Rejected(400, f"chunk {self.chunk.index} of {self.chunk.total}: no upload in progress "
+                                "(the first chunk, index 0, was not received, or the upload was abandoned)")
+        # UPLOAD_WRITES=in-place: SpaceDock appends any chunk to whatever is at
+        # the final path, a published zip included (the lab still wants the
+        # chunk to start where that file ends).
+
+    def _append(self) -> int:
+        try:
+            with storage_errors("write the chunk"):
+                size = self.writer.append(self.final, self.chunk.upload_id, self.chunk.offset, self.chunk.data)
+        except storage.ChunkOrderError as error:
+            self.give_up(delete=False)
+            raise Rejected(400, f"chunk {self.chunk.index} of {self.chunk.total}: {error}") from None
+        except Rejected:
+            self.give_up(delete=False)
+            raise
+        limit = current_app.config["MAX_UPLOAD_BYTES"]
+        if size > limit:
+            self.give_up(delete=True)
+            raise Rejected(413, f"the upload passed {limit} bytes, the most allowed")
+        return size
+
+    def _check_complete(self, size: int) -> None:
+        declared = self.chunk.declared_size
+        if declared is not None and size != declared:
+            self.give_up(delete=False)
+            raise Rejected(400, f"the last chunk arrived after {size} of the {declared} bytes announced")
+        written = self.writer.written(self.final, self.chunk.upload_id)
+        try:
+            with storage_errors("read the upload back"):
+                if current_app.config["UPLOAD_CHECKS"] == "fixed":
+                    archives.check_thoroughly(written, current_app.config["ZIP_TEST_MAX_BYTES"])
+                else:
+                    archives.check_like_spacedock(written)
+        except archives.NotAZip as error:
+            # SpaceDock deletes a finished upload that is not a zip, too
+            self.give_up(delete=True)
+            raise Rejected(400, str(error)) from None
+        except Rejected:
+            self.give_up(delete=False)
+            raise
+
+
+def sweep_abandoned(session: Session) -> int:
+    """Forget uploads nobody has sent a chunk for in ABANDONED_UPLOAD_SECONDS;
+    with atomic writes, remove their hidden parts too (production's in-place
+    writes leave the partial zip at the final path, as SpaceDock does).
+    Returns how many were swept."""
+    config = current_app.config
+    swept = 0
+    for claim in claims.abandoned(session, timedelta(seconds=config["ABANDONED_UPLOAD_SECONDS"])):
+        if config["UPLOAD_WRITES"] == "atomic":
+            final = storage.absolute(config["STORAGE"], claim.storage_path)
+            try:
+                storage.AtomicWriter().discard(final, claim.upload_id)
+            except OSError as error:
+                log.warning("could not remove the abandoned upload of %s (kept for the next sweep): %s",
+                            claim.storage_path, error)
+                continue
+        session.delete(claim)
+        swept += 1
+    session.commit()
+    return swept
