@@ -1,12 +1,24 @@
 #!/bin/bash
 # Starts an sdlab web container: mount the storage box at /storage/sdmods, then
-# run the storage watch, gunicorn (the app) and Apache side by side. If one
-# stops, the others are stopped too and the container exits, so Docker sees it.
+# run the storage watch, gunicorn (the app) and Apache side by side. When one
+# of them exits, for whatever reason (a crash, an OOM kill, `kill -9`), the
+# others are stopped and the container exits with status 1, naming it, so
+# Docker restarts it or reports it.
 #
-# `docker stop` (SIGTERM) stops both gracefully: running requests may finish.
+# tini (PID 1, see the Dockerfile) reaps orphans and hands `docker stop`'s
+# SIGTERM to this script, which stops both gracefully: running requests may finish.
 set -euo pipefail
 
 log() { echo "entrypoint: $*" >&2; }
+
+# Debian's apache2ctl would do the same: its envvars, its runtime folders.
+# shellcheck source=/dev/null
+set +u && . /etc/apache2/envvars && set -u
+mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR"
+# A container killed uncleanly keeps its files: Apache's pid file would name a
+# process of the last run, and in this run that number may be anyone (Apache
+# then refuses to start: "httpd (pid 36) already running").
+rm -f "$APACHE_PID_FILE"
 
 mount-storage
 
@@ -16,35 +28,41 @@ setpriv --reuid=www-data --regid=www-data --init-groups python3 -m spacedock set
 
 storage-watch &
 watch_pid=$!
-
 gunicorn --config /etc/sdlab/gunicorn.conf.py &
 gunicorn_pid=$!
-
-# Debian's apache2ctl would do the same: its envvars, its runtime folders.
-# shellcheck source=/dev/null
-(set +u && . /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR" \
-  && exec /usr/sbin/apache2 -DFOREGROUND) &
+/usr/sbin/apache2 -DFOREGROUND &
 apache_pid=$!
+declare -A names=(["$watch_pid"]="the storage watch" ["$gunicorn_pid"]="gunicorn" ["$apache_pid"]="Apache")
 
+stopping=false
 stop() {
+  stopping=true
   log "stopping: Apache gracefully (SIGWINCH), gunicorn gracefully (SIGTERM)"
   kill -WINCH "$apache_pid" 2>/dev/null || true
   kill -TERM "$gunicorn_pid" "$watch_pid" 2>/dev/null || true
 }
 trap stop TERM INT
 
-running() { kill -0 "$1" 2>/dev/null && echo running || echo stopped; }
+# "status 137" says little; "killed by SIGKILL" says what happened.
+how() {
+  if (($1 > 128)) && name=$(kill -l "$(($1 - 128))" 2>/dev/null); then
+    echo "killed by SIG$name"
+  else
+    echo "exit status $1"
+  fi
+}
 
 log "running: storage watch (pid $watch_pid), gunicorn (pid $gunicorn_pid), Apache (pid $apache_pid)"
 status=0
-wait -n "$watch_pid" "$gunicorn_pid" "$apache_pid" || status=$?
-# A trapped signal interrupts `wait` (status > 128): wait for all to finish.
-if ((status > 128)); then
-  wait "$gunicorn_pid" "$apache_pid" || true
+exited=""
+wait -n -p exited "$watch_pid" "$gunicorn_pid" "$apache_pid" || status=$?
+if $stopping; then
+  # `docker stop`: the trap interrupted the wait; let everything finish.
+  wait "$gunicorn_pid" "$apache_pid" "$watch_pid" || true
   log "stopped"
   exit 0
 fi
-log "a process exited (status $status): storage watch $(running $watch_pid), gunicorn $(running $gunicorn_pid), Apache $(running $apache_pid); stopping the container"
+log "${names[${exited:-none}]:-a process} (pid ${exited:-?}) ended, $(how "$status"); stopping the container"
 stop
 wait || true
 exit 1
