@@ -216,6 +216,13 @@ def _add_storage(sub: argparse._SubParsersAction) -> None:
     rm.add_argument("path")
 
 
+def _local_file(path: Path) -> Path:
+    """A file to upload, checked before the storage box is asked anything."""
+    if not path.is_file():
+        raise LabError(f"cannot read {path}: {'not a file' if path.exists() else 'no such file'}")
+    return path
+
+
 def _cmd_storage(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab.smb import StorageBox
 
@@ -226,7 +233,7 @@ def _cmd_storage(args: argparse.Namespace, config: lab_config.LabConfig, out: Te
             name = entry.path + ("/" if entry.is_dir else "")
             print(f"{size:>12}  {entry.modified:%Y-%m-%d %H:%M:%S}  {name}", file=out)
     elif args.action == "put":
-        box.write(args.path, args.local.read_bytes())
+        box.write(args.path, _local_file(args.local).read_bytes())
         print(f"lab: {args.local} -> //{args.share}/{args.path}", file=out)
     elif args.action == "get":
         data = box.read(args.path)
@@ -234,7 +241,10 @@ def _cmd_storage(args: argparse.Namespace, config: lab_config.LabConfig, out: Te
             out.flush()
             sys.stdout.buffer.write(data)
         else:
-            Path(args.local).write_bytes(data)
+            try:
+                Path(args.local).write_bytes(data)
+            except OSError as error:
+                raise LabError(f"cannot write {args.local}: {error.strerror or error}") from error
     elif args.action == "rm":
         box.remove(args.path)
     return ExitStatus.OK
@@ -310,3 +320,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
         # the reader went away (`lab storage ls | head`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return ExitStatus.OK
+    except OSError as error:
+        if args.debug:
+            raise
+        # a local file or folder a command needed (.env, a file to write, ...)
+        print(f"lab: error: {error}", file=err)
+        return ExitStatus.ERROR

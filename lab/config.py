@@ -8,20 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+from dotenv import dotenv_values
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def parse_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments skipped, quotes not special
-    (the subset both Compose v1 and v2 read the same way)."""
-    values: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        values[key.strip()] = value.strip()
-    return values
+    """KEY=VALUE lines as Compose reads them (python-dotenv, which Compose v1
+    uses; v2 reads the same): quotes stripped, escapes and ${VAR} expanded,
+    comments skipped. A key without a value is left out."""
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
 
 
 def ensure_env_file(root: Path = REPO_ROOT) -> Path:

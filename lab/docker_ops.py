@@ -145,13 +145,13 @@ class DockerLab:
     def aliases(self, service: str, network: str) -> list[str]:
         """The container's aliases on `network`; none if it is not attached."""
         container = self.container(service)
-        container.reload()
+        self._call(f"read the networks of {service}", container.reload)
         endpoint = container.attrs["NetworkSettings"]["Networks"].get(self.network(network).name) or {}
         return [alias for alias in endpoint.get("Aliases") or [] if alias != container.id[:12]]
 
     def ip_address(self, service: str, network: str) -> str:
         container = self.container(service)
-        container.reload()
+        self._call(f"read the networks of {service}", container.reload)
         return self._endpoint(container, self.network(network).name)["IPAddress"]
 
     def disconnect(self, service: str, network: str) -> None:

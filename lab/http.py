@@ -47,9 +47,6 @@ class LabClient:
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
 
-    def head(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("HEAD", path, **kwargs)
-
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, **kwargs)
 

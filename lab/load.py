@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from lab.errors import LabError
 from lab.http import LabClient, served_by
 
 
@@ -65,8 +64,11 @@ class Load:
                 # a fresh query string each time: never answered from ATS's cache
                 answer = client.get(f"{self.path}?load={uuid.uuid4().hex[:12]}", host=self.host)
                 result = Result(sent, time.monotonic(), answer.status_code, served_by(answer))
-            except LabError as error:
-                result = Result(sent, time.monotonic(), None, None, str(error))
+            # Whatever goes wrong with one request (a reset, a body cut short:
+            # requests' ChunkedEncodingError, ...) is a failure to count, not
+            # the end of this client: "0 failed" must mean it.
+            except Exception as error:  # noqa: BLE001
+                result = Result(sent, time.monotonic(), None, None, f"{type(error).__name__}: {error}")
             with self._lock:
                 self.results.append(result)
 

@@ -1,7 +1,9 @@
 """pytest plugin: when a test that talks to the lab fails, save the lab's
-evidence (lab.evidence) before anything tears the lab down, and print where.
+evidence (lab.evidence) at once, while the lab is as the test left it (a
+later test may swap it, stop a service or run `make down`), and print where.
 
 Tests that talk to the lab carry the `integration` or `lifecycle` marker.
+The first MAX_FOLDERS failures each get a folder; later ones are listed.
 Enable with `-p lab.pytest_evidence` (tests/conftest.py does).
 """
 from __future__ import annotations
@@ -14,35 +16,42 @@ from lab import state as lab_state
 from lab.errors import LabError
 
 LAB_MARKERS = ("integration", "lifecycle")
+MAX_FOLDERS = 3
 
 
 class EvidenceOnFailure:
     def __init__(self) -> None:
-        self.failed: list[str] = []
-        self.message = ""
+        self.lines: list[str] = []
+        self.failures = 0
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.failed and any(marker in report.keywords for marker in LAB_MARKERS):
-            self.failed.append(report.nodeid)
-
-    def pytest_sessionfinish(self) -> None:
-        if not self.failed:
+        if not (report.failed and any(marker in report.keywords for marker in LAB_MARKERS)):
             return
+        self.failures += 1
+        if self.failures > MAX_FOLDERS:
+            self.lines.append(f"lab: {report.nodeid} failed too (no more evidence saved: see the folders above)")
+            return
+        self.lines.append(self._collect(report.nodeid))
+
+    @staticmethod
+    def _collect(nodeid: str) -> str:
         from lab.compose import Compose
         from lab.docker_ops import DockerLab
 
+        test = nodeid.rsplit("::", 1)[-1]
         try:
             config = lab_config.load()
             folder = evidence.collect(config, Compose(config, lab_state.load(config)),
-                                      DockerLab(config.project), f"{len(self.failed)}-tests-failed")
-            self.message = f"lab: evidence of {len(self.failed)} failed test(s) saved in {folder}"
+                                      DockerLab(config.project), f"failed-{test}")
         except LabError as error:
-            self.message = f"lab: could not save the evidence of the failed tests: {error}"
+            return f"lab: could not save the evidence of {nodeid}: {error}"
+        return f"lab: evidence of {nodeid} saved in {folder}"
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if self.message:
+        if self.lines:
             terminalreporter.write_sep("=", "lab evidence")
-            terminalreporter.write_line(self.message)
+            for line in self.lines:
+                terminalreporter.write_line(line)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -21,7 +21,6 @@ from smbprotocol.tree import TreeConnect
 from lab.config import LabConfig
 from lab.errors import LabError
 
-SHARES = {"production": "backup", "beta": "beta", "alpha": "alpha"}
 CONNECT_TIMEOUT_S = 10
 
 
@@ -100,13 +99,6 @@ class StorageBox:
 
     def remove(self, path: str) -> None:
         self._call("removing", path, lambda: smbclient.remove(self.unc(path), **self.credentials))
-
-    def exists(self, path: str) -> bool:
-        try:
-            smbclient.stat(self.unc(path), **self.credentials)
-        except (SMBOSError, FileNotFoundError):
-            return False
-        return True
 
 
 @dataclass(frozen=True)

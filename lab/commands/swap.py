@@ -63,13 +63,14 @@ class SwapReport:
                     if self.followed_after_s is not None else
                     f"ATS still sent requests to {self.old} {FOLLOW_TIMEOUT_S:.0f} s after the alias moved "
                     "(host DNS cache: is ATS_DNS_CACHE=production?)")
-        if self.busy_at_move is None:
-            drained = f"{self.old} cannot say what it is working on (no Apache status page)"
+        if self.drained_after_s is None and self.busy_at_move is None:
+            drained = (f"{self.old} could not say what it is working on (its Apache status page did not answer "
+                       f"for {DRAIN_TIMEOUT_S:.0f} s), so it is not known to have drained")
         elif self.drained_after_s is None:
             drained = f"{self.old} was still busy after {DRAIN_TIMEOUT_S:.0f} s"
         else:
-            drained = (f"{self.old} finished its {self.busy_at_move} in-flight request(s) "
-                       f"{self.drained_after_s:.2f} s after that")
+            busy = "its" if self.busy_at_move is None else f"its {self.busy_at_move}"
+            drained = f"{self.old} finished {busy} in-flight request(s) {self.drained_after_s:.2f} s after that"
         return "\n".join([
             f"swapped: {self.new} is live ({self.new_version}), {self.old} is idle",
             f"  health gate for {self.new}: {self.gate_s:.2f} s",
@@ -126,8 +127,35 @@ def in_flight(lab: DockerLab, service: str) -> int | None:
 
 
 def drained(lab: DockerLab, service: str, samples: int = 3) -> bool:
-    """No request in flight in `samples` looks in a row."""
-    return all((in_flight(lab, service) or 0) == 0 for _ in range(samples))
+    """No request in flight in `samples` looks in a row; a look that cannot
+    tell (None) is not a zero."""
+    return all(in_flight(lab, service) == 0 for _ in range(samples))
+
+
+def move_aliases(lab: DockerLab, old: str, new: str) -> int | None:
+    """Give `new` the live aliases, then take them from `old`; returns what
+    `old` was answering at that moment. If any step fails, `old` alone holds
+    them again and SwapRefused says so."""
+    try:
+        live_alias.grant(lab, new)
+        busy = in_flight(lab, old)
+        live_alias.revoke(lab, old)
+    except LabError as error:
+        raise SwapRefused(f"moving the live aliases from {old} to {new} failed ({error}); "
+                          f"{roll_back(lab, old, new)}") from error
+    return busy
+
+
+def roll_back(lab: DockerLab, old: str, new: str) -> str:
+    """After a failed move: `old` alone holds the live aliases again, as
+    .lab/state.json still says; returns what happened, in words."""
+    try:
+        live_alias.revoke(lab, new)
+        live_alias.grant(lab, old)
+    except LabError as error:
+        return (f"rolling back failed too ({error}): the live aliases are on {', '.join(live_alias.holders(lab))}; "
+                f"`make up` gives them to {old} alone")
+    return f"rolled back: {old} alone holds the live aliases, production stays on it"
 
 
 def follow(client: LabClient, old: str, new: str, report: SwapReport, moved_at: float, timeout_s: float) -> None:
@@ -168,9 +196,7 @@ def swap(config: LabConfig, lab: DockerLab, state: LabState, out: Output, *, ref
     out(f"lab: {new} is healthy ({version}); moving the live aliases from {old}")
 
     moving = time.monotonic()
-    live_alias.grant(lab, new)
-    report.busy_at_move = in_flight(lab, old)
-    live_alias.revoke(lab, old)
+    report.busy_at_move = move_aliases(lab, old, new)
     state.live = new
     lab_state.save(config, state)
     report.moved_at = time.monotonic()
@@ -178,9 +204,6 @@ def swap(config: LabConfig, lab: DockerLab, state: LabState, out: Output, *, ref
     out(f"lab: {new} holds sd-prod-live.52k and sd1.52k; waiting for ATS to follow")
 
     follow(client, old, new, report, report.moved_at, follow_timeout_s)
-    if report.busy_at_move is None:
-        out(f"lab: {old}'s Apache has no status page; not waiting for its in-flight requests")
-        return report
     draining = time.monotonic()
     try:
         poll_until(lambda: drained(lab, old), timeout_s=DRAIN_TIMEOUT_S, interval_s=0.2,

@@ -14,6 +14,9 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 
+from werkzeug.datastructures import ResponseCacheControl
+from werkzeug.http import parse_cache_control_header
+
 from lab.ats import Target
 from lab.http import LabClient, served_by, via_hops
 
@@ -71,14 +74,15 @@ def fetch(client: LabClient, target: Target) -> Trace:
 
 def lifetime(trace: Trace) -> str:
     """What ATS will do with this response, by the rules production runs with."""
-    control = (trace.cache_control or "").lower()
+    # directive names are case-insensitive (RFC 9111 5.2); werkzeug's parser is not
+    control = parse_cache_control_header((trace.cache_control or "").lower(), cls=ResponseCacheControl)
     if trace.status not in (200, 203, 300, 301, 410):
         return f"ATS does not keep a {trace.status} (negative caching is off)."
-    if "private" in control or "no-store" in control:
+    if control.private or control.no_store:
         return f"ATS does not keep it: Cache-Control: {trace.cache_control}."
-    match = re.search(r"(?:s-maxage|max-age)=(\d+)", control)
-    if match:
-        return f"ATS may keep it for {match.group(1)} s (Cache-Control: {trace.cache_control})."
+    seconds = control.s_maxage if control.s_maxage is not None else control.max_age
+    if seconds is not None:
+        return f"ATS may keep it for {seconds} s (Cache-Control: {trace.cache_control})."
     if trace.expires:
         return f"ATS may keep it until {trace.expires} (Expires)."
     return ("ATS does not keep it: it carries neither Expires nor max-age, and ATS requires one "

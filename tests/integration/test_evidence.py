@@ -1,5 +1,6 @@
 """A failing test run leaves compose ps, every service's log and ATS's logs in
-an artifacts folder, and says where."""
+an artifacts folder, saved the moment the test fails (before a later test can
+change or stop the lab), and says where."""
 from __future__ import annotations
 
 import os
@@ -12,21 +13,29 @@ from pathlib import Path
 from lab.config import REPO_ROOT, LabConfig
 from lab.topology import SERVICES
 
-FAILING_TEST = """
+# The second test stands for whatever runs next (a swap, `make down`): the
+# evidence of the first must already be there when it starts.
+FAILING_RUN = """
 import pytest
+
+from lab.config import REPO_ROOT
 
 pytestmark = pytest.mark.integration
 
 
 def test_that_fails():
     assert 1 == 2
+
+
+def test_that_runs_next():
+    assert any(folder.name.endswith("-failed-test_that_fails") for folder in (REPO_ROOT / "artifacts").iterdir())
 """
 
 
-def test_failed_run_saves_compose_ps_and_every_log_and_prints_the_folder(
+def test_failed_run_saves_compose_ps_and_every_log_at_once_and_prints_the_folder(
     config: LabConfig, docker_lab, tmp_path: Path
 ) -> None:
-    (tmp_path / "test_fails.py").write_text(FAILING_TEST)
+    (tmp_path / "test_fails.py").write_text(FAILING_RUN)
 
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "lab.pytest_evidence", "-o", "markers=integration",
@@ -36,7 +45,8 @@ def test_failed_run_saves_compose_ps_and_every_log_and_prints_the_folder(
     )
 
     assert result.returncode == 1, result.stdout + result.stderr
-    match = re.search(r"evidence of 1 failed test\(s\) saved in (\S+)", result.stdout)
+    assert "1 failed, 1 passed" in result.stdout, result.stdout
+    match = re.search(r"evidence of \S+::test_that_fails saved in (\S+)", result.stdout)
     assert match, result.stdout
     folder = Path(match.group(1))
     try:

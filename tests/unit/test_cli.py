@@ -1,11 +1,14 @@
 """`python -m lab` turns errors into one line and a documented exit status."""
 from __future__ import annotations
 
+import argparse
 import io
+import re
 
 import pytest
 
 from lab import cli
+from lab.config import REPO_ROOT
 from lab.errors import ExitStatus, StackNotRunning
 
 
@@ -31,8 +34,32 @@ def test_ctrl_c_is_an_exit_status_not_a_traceback(monkeypatch: pytest.MonkeyPatc
     assert cli.main(["status"], out=io.StringIO(), err=io.StringIO()) == ExitStatus.CTRL_C
 
 
-def test_every_command_has_help() -> None:
+def parser_commands() -> dict[str, argparse.ArgumentParser]:
     parser = cli.build_parser()
-    help_text = parser.format_help()
+    return next(action for action in parser._actions if isinstance(action, argparse._SubParsersAction)).choices
 
-    assert all(name in help_text for name in cli.COMMANDS)
+
+def test_every_command_the_makefile_runs_exists_and_has_help() -> None:
+    used = set(re.findall(r"\$\(LAB\) ([a-z-]+)", (REPO_ROOT / "Makefile").read_text()))
+    commands = parser_commands()
+
+    assert used <= set(commands), used - set(commands)
+    assert all(commands[name].format_help().strip() for name in used)
+
+
+def test_the_readme_lists_exactly_the_commands_there_are() -> None:
+    readme = (REPO_ROOT / "README.md").read_text()
+    sentence = re.search(r"Everything the Makefile does is `python -m lab <command>`.*?\n\n", readme, re.DOTALL)
+    assert sentence, "the README's list of lab commands is gone"
+    listed = {word.split()[0] for word in re.findall(r"`([a-z][a-z -]*?)(?: <args>)?`", sentence.group(0))}
+
+    assert listed - {"python"} == set(parser_commands())
+
+
+def test_a_local_file_that_is_not_there_is_one_line_and_exit_1() -> None:
+    err = io.StringIO()
+
+    status = cli.main(["storage", "put", "/nonexistent.zip", "x.zip"], out=io.StringIO(), err=err)
+
+    assert status == ExitStatus.ERROR
+    assert err.getvalue() == "lab: error: cannot read /nonexistent.zip: no such file\n"

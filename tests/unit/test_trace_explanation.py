@@ -76,3 +76,14 @@ def test_unmapped_host_is_ats_alone() -> None:
 ])
 def test_parse_target(url: str, host: str | None, expected: Target) -> None:
     assert parse_target(url, host) == expected
+
+
+@pytest.mark.parametrize(("cache_control", "seconds"), [
+    ("public, max-age=60, x-not-private", 60),
+    ('max-age=60, no-cache="Set-Cookie-no-store"', 60),
+    ("s-maxage=30, max-age=600", 30),
+    ("Max-Age=60", 60),
+])
+def test_cache_control_is_read_by_directive_not_by_substring(cache_control: str, seconds: int) -> None:
+    assert response(cache_control=cache_control).explanation[-1] == \
+        f"ATS may keep it for {seconds} s (Cache-Control: {cache_control})."
