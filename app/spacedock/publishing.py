@@ -125,7 +125,13 @@ def create_mod() -> tuple[Response, int]:
     chunk = read_chunk()
     target = Target(storage.zip_path(current_user.username, current_user.id, name, version), name, version)
     upload = Upload(target, chunk)
-    if not upload.receive(before_writing=lambda: refuse_a_file_in_use(target)):
+
+    def checks() -> None:
+        # again, now that the file is claimed: a mod finished since the first look
+        refuse_a_second_mod_of_that_name(name)
+        refuse_a_file_in_use(target)
+
+    if not upload.receive(before_writing=checks):
         return more_chunks(chunk)
     try:
         refuse_a_second_mod_of_that_name(name, lock=True)
