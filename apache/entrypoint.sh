@@ -11,14 +11,14 @@ set -euo pipefail
 
 log() { echo "entrypoint: $*" >&2; }
 
-# Debian's apache2ctl would do the same: its envvars, its runtime folders.
+# Apache runs as Debian's apache2ctl starts it: with /etc/apache2/envvars
+# (LANG=C among them, for Apache only) and its runtime folders. A container
+# killed uncleanly keeps its files: Apache's pid file would name a process of
+# the last run, and in this run that number may be anyone (Apache then refuses
+# to start: "httpd (pid 36) already running"), so it goes.
 # shellcheck source=/dev/null
-set +u && . /etc/apache2/envvars && set -u
-mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR"
-# A container killed uncleanly keeps its files: Apache's pid file would name a
-# process of the last run, and in this run that number may be anyone (Apache
-# then refuses to start: "httpd (pid 36) already running").
-rm -f "$APACHE_PID_FILE"
+(set +u && . /etc/apache2/envvars && set -u \
+  && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR" && rm -f "$APACHE_PID_FILE")
 
 mount-storage
 
@@ -30,7 +30,9 @@ storage-watch &
 watch_pid=$!
 gunicorn --config /etc/sdlab/gunicorn.conf.py &
 gunicorn_pid=$!
-/usr/sbin/apache2 -DFOREGROUND &
+# one subshell that becomes Apache, so $! is Apache's pid (for its signals)
+# shellcheck source=/dev/null
+(set +u && . /etc/apache2/envvars && set -u && exec /usr/sbin/apache2 -DFOREGROUND) &
 apache_pid=$!
 declare -A names=(["$watch_pid"]="the storage watch" ["$gunicorn_pid"]="gunicorn" ["$apache_pid"]="Apache")
 
@@ -56,13 +58,20 @@ log "running: storage watch (pid $watch_pid), gunicorn (pid $gunicorn_pid), Apac
 status=0
 exited=""
 wait -n -p exited "$watch_pid" "$gunicorn_pid" "$apache_pid" || status=$?
+# Until every child has ended: a second signal interrupts `wait` too.
+wait_for_all() {
+  while kill -0 "$gunicorn_pid" 2>/dev/null || kill -0 "$apache_pid" 2>/dev/null \
+        || kill -0 "$watch_pid" 2>/dev/null; do
+    wait || true
+  done
+}
 if $stopping; then
   # `docker stop`: the trap interrupted the wait; let everything finish.
-  wait "$gunicorn_pid" "$apache_pid" "$watch_pid" || true
+  wait_for_all
   log "stopped"
   exit 0
 fi
 log "${names[${exited:-none}]:-a process} (pid ${exited:-?}) ended, $(how "$status"); stopping the container"
 stop
-wait || true
+wait_for_all
 exit 1

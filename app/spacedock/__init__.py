@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import Flask
 
-from spacedock import accounts, api, config, database, downloads, errors, health, pages, publishing
+from spacedock import (accounts, api, config, database, downloads, errors, formatting, health, pages, publishing,
+                       routing)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -22,9 +23,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
     # One request may carry a whole upload (the chunked client sends 2 MiB).
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_BYTES"] + 1024 * 1024
+    app.url_map.converters["id"] = routing.IdConverter
     database.init_app(app)
     accounts.init_app(app)
     errors.init_app(app)
+    formatting.init_app(app)
     for blueprint in (health.bp, pages.bp, accounts.bp, downloads.bp, publishing.bp, api.bp):
         app.register_blueprint(blueprint)
     return app

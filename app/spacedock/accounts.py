@@ -59,7 +59,9 @@ def login() -> Response | str:
     if request.method == "GET":
         return render_template("login.html", next=same_site_path(request.args.get("next")))
     username = request.form.get("username", "")
-    user = database.session().scalars(select(User).where(User.username == username)).first()
+    # the database cannot even look up a name with a NUL byte: nobody has one
+    user = None if "\0" in username else \
+        database.session().scalars(select(User).where(User.username == username)).first()
     if user is None or not user.check_password(request.form.get("password", "")):
         return render_template("login.html", next=same_site_path(request.form.get("next")),
                                error="Username or password is wrong."), 401

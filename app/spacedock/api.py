@@ -8,10 +8,9 @@ from sqlalchemy import select
 from spacedock import database
 from spacedock.downloads import can_download, download_url
 from spacedock.models import Mod, ModVersion
+from spacedock.routing import LARGEST_ID
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-# ids are PostgreSQL integers
-LARGEST_ID = 2**31 - 1
 
 
 def version_info(mod: Mod, version: ModVersion) -> dict:
@@ -26,7 +25,7 @@ def version_info(mod: Mod, version: ModVersion) -> dict:
     }
 
 
-@bp.get("/mod/<int:mod_id>")
+@bp.get("/mod/<id:mod_id>")
 def mod_info(mod_id: int) -> Response:
     mod = database.session().get(Mod, mod_id)
     if mod is None or not can_download(mod):

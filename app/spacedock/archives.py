@@ -11,9 +11,6 @@ import zipfile
 import zlib
 from pathlib import Path
 
-LOCAL_FILE_HEADER = b"PK\x03\x04"
-
-
 class NotAZip(Exception):
     """The reason a file is not a usable zip archive."""
 
@@ -26,27 +23,30 @@ def check_like_spacedock(path: Path) -> None:
 
 def check_thoroughly(path: Path, test_max_bytes: int) -> None:
     """fixed: the central directory reads and lists at least one file, the
-    archive starts with its first file (no junk in front), and (up to
-    `test_max_bytes`) every file's CRC is right."""
+    first file starts at the archive's first byte (no junk in front), and,
+    when its files unpack to at most `test_max_bytes`, every file's CRC is right."""
     check_like_spacedock(path)
     try:
         with zipfile.ZipFile(path) as archive:
-            if not archive.infolist():
+            entries = archive.infolist()
+            if not entries:
                 raise NotAZip("the zip archive holds no files")
-            with path.open("rb") as handle:
-                if handle.read(len(LOCAL_FILE_HEADER)) != LOCAL_FILE_HEADER:
-                    raise NotAZip("the file is not a zip archive (it does not start with a zip entry)")
-            if path.stat().st_size <= test_max_bytes:
+            # zipfile shifts every offset by whatever comes before the archive
+            if min(entry.header_offset for entry in entries) != 0:
+                raise NotAZip("the file is not a zip archive (something comes before its first entry)")
+            if sum(entry.file_size for entry in entries) <= test_max_bytes:
                 broken = archive.testzip()
                 if broken is not None:
                     raise NotAZip(f"the zip archive is damaged: {broken} does not match its checksum")
-    # What zipfile raises for a damaged or unusable archive; an OSError (the
-    # storage failing) is not the uploader's fault and is left to the caller.
+    # What zipfile and its decompressors raise for a damaged or unusable
+    # archive. An OSError with an errno is the storage failing, not the
+    # uploader's fault, and is left to the caller; bz2 reports a damaged
+    # stream as an OSError without one, and a damaged directory's offsets can
+    # point before the file's start (EINVAL).
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError, ValueError,
             zlib.error, lzma.LZMAError) as error:
         raise NotAZip(f"the file is not a readable zip archive: {error}") from None
     except OSError as error:
-        # offsets in a damaged directory can point before the file's start
-        if error.errno != errno.EINVAL:
+        if error.errno not in (None, errno.EINVAL):
             raise
-        raise NotAZip(f"the file is not a readable zip archive: an offset points outside it ({error})") from None
+        raise NotAZip(f"the file is not a readable zip archive: {error}") from None

@@ -11,9 +11,9 @@ DOWNLOAD_COUNTS chooses between SpaceDock's counting and its fix:
                 ends in 404 counts; the hourly row is looked up, then inserted
                 and committed at once, so two downloads at the same moment can
                 each insert one
-    fixed       a missing file is a 404 that counts nothing; the version's row
-                is locked first, so one download at a time finds or makes the
-                hour's row
+    fixed       a missing file is a 404 that counts nothing; the mod's and the
+                version's rows are locked first, so one download at a time
+                finds or makes the hour's row
 """
 from __future__ import annotations
 
@@ -63,13 +63,17 @@ def mod_score(session, mod_id: int) -> float:
 
 def count_download(mod: Mod, version: ModVersion) -> None:
     session = database.session()
-    fixed = current_app.config["DOWNLOAD_COUNTS"] == "fixed"
-    # Increments in SQL, so concurrent downloads are not lost. Fixed: the
-    # version's counter first, which locks its row until the commit, so the
-    # next download of it waits here and then sees this one's hourly row.
+    # Increments in SQL, so concurrent downloads are not lost.
+    bump_mod = update(Mod).where(Mod.id == mod.id).values(download_count=Mod.download_count + 1)
     bump_version = (update(ModVersion).where(ModVersion.id == version.id)
                     .values(download_count=ModVersion.download_count + 1))
+    fixed = current_app.config["DOWNLOAD_COUNTS"] == "fixed"
     if fixed:
+        # The counters first, the mod's before the version's (the order in
+        # which deleting a version locks them): their rows stay locked until
+        # the commit, so the next download of the mod waits here, then finds
+        # this one's hourly row.
+        session.execute(bump_mod)
         session.execute(bump_version)
     hour_ago = datetime.utcnow() - timedelta(hours=1)
     event = session.scalars(
@@ -86,8 +90,8 @@ def count_download(mod: Mod, version: ModVersion) -> None:
         session.execute(update(DownloadEvent).where(DownloadEvent.id == event.id)
                         .values(downloads=DownloadEvent.downloads + 1))
     if not fixed:
+        session.execute(bump_mod)
         session.execute(bump_version)
-    session.execute(update(Mod).where(Mod.id == mod.id).values(download_count=Mod.download_count + 1))
     session.execute(update(Mod).where(Mod.id == mod.id).values(score=mod_score(session, mod.id)))
     session.commit()
 
@@ -107,6 +111,7 @@ def file_exists(relative: str) -> bool:
         return False
 
 
+@bp.app_template_global()
 def download_url(mod: Mod, version: ModVersion) -> str:
     """/mod/<id>/<name>/download/<version>, escaped: a name like "What? #1"
     must not turn into a query string or a fragment."""
@@ -117,10 +122,10 @@ def counted(user_agent: str) -> bool:
     return not BOT_AGENT.search(user_agent) and "Range" not in request.headers
 
 
-@bp.get("/mod/<int:mod_id>/download", defaults={"name": None, "version": None})
-@bp.get("/mod/<int:mod_id>/download/<version>", defaults={"name": None})
-@bp.get("/mod/<int:mod_id>/<path:name>/download", defaults={"version": None})
-@bp.get("/mod/<int:mod_id>/<path:name>/download/<version>")
+@bp.get("/mod/<id:mod_id>/download", defaults={"name": None, "version": None})
+@bp.get("/mod/<id:mod_id>/download/<version>", defaults={"name": None})
+@bp.get("/mod/<id:mod_id>/<path:name>/download", defaults={"version": None})
+@bp.get("/mod/<id:mod_id>/<path:name>/download/<version>")
 def download(mod_id: int, name: str | None, version: str | None) -> Response:
     """The name segment is ignored, as in SpaceDock: any name works."""
     refuse_while_storage_is_down()

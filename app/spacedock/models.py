@@ -91,8 +91,10 @@ class UploadClaim(Base):
     file) is refused while the first runs, so two never write one file at once.
     Not SpaceDock's: its browser client cannot send one file twice."""
     __tablename__ = "uploadclaim"
+    # the file's name as the storage box compares names: lower-cased
+    key = Column(String(512), primary_key=True)
     # the zip being written, relative to storage
-    storage_path = Column(String(512), primary_key=True)
+    storage_path = Column(String(512), nullable=False)
     upload_id = Column(String(128), nullable=False)
     user_id = Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False)
     # what the upload will be, for the message the other upload gets

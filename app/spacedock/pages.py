@@ -36,8 +36,8 @@ def browse() -> str:
     return render_template("browse.html", mods=list(mods))
 
 
-@bp.get("/mod/<int:mod_id>", defaults={"name": None})
-@bp.get("/mod/<int:mod_id>/<path:name>")
+@bp.get("/mod/<id:mod_id>", defaults={"name": None})
+@bp.get("/mod/<id:mod_id>/<path:name>")
 def mod_page(mod_id: int, name: str | None) -> str:
     mod = database.session().get(Mod, mod_id)
     if mod is None or not can_download(mod):
@@ -51,7 +51,7 @@ def create_form() -> str:
     return render_template("upload.html", mod=None)
 
 
-@bp.get("/mod/<int:mod_id>/<path:name>/update")
+@bp.get("/mod/<id:mod_id>/<path:name>/update")
 @login_required
 def update_form(mod_id: int, name: str) -> str:
     mod = database.session().get(Mod, mod_id)

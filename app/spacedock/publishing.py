@@ -14,8 +14,7 @@ from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
 from spacedock import claims, database, storage
 from spacedock.accounts import is_owner_or_admin
@@ -23,9 +22,12 @@ from spacedock.downloads import download_url
 from spacedock.models import Mod, ModVersion, User
 from spacedock.purge import purge_download
 from spacedock.errors import Rejected
-from spacedock.uploads import Chunk, Target, Upload, int_field, read_chunk, storage_errors
+from spacedock.uploads import Chunk, Target, Upload, int_field, read_chunk, storage_errors, text_field
 
 bp = Blueprint("publishing", __name__)
+# The columns' sizes (models.py), as SpaceDock limits them.
+SHORT_DESCRIPTION_LIMIT = 1000
+CHANGELOG_LIMIT = 10_000
 
 
 def more_chunks(chunk: Chunk) -> tuple[Response, int]:
@@ -86,7 +88,9 @@ def refuse_a_file_in_use(target: Target) -> None:
     if current_app.config["UPLOAD_CHECKS"] != "fixed":
         return
     found = database.session().execute(
-        select(Mod, ModVersion).join(ModVersion.mod).where(ModVersion.download_path == target.path)
+        # the storage box compares names without regard to case ("Cool Mod" is "cool mod")
+        select(Mod, ModVersion).join(ModVersion.mod)
+        .where(func.lower(ModVersion.download_path) == claims.key(target.path))
     ).first()
     if found is not None:
         other, version = found
@@ -97,20 +101,10 @@ def refuse_a_file_in_use(target: Target) -> None:
 
 
 def record(upload: Upload, version: ModVersion) -> None:
-    """Put the finished zip in place and commit the version with it; a version
-    that another request recorded first makes this one a 409."""
+    """Put the finished zip in place and commit the version with it."""
     session = database.session()
-    try:
-        session.flush()
-    except IntegrityError:
-        upload.give_up(delete=not upload.atomic)
-        raise Rejected(409, f"{upload.target.mod_name} {upload.target.version} was recorded by another "
-                            "upload at the same time") from None
-    try:
-        version.download_size = upload.publish()
-    except Rejected:
-        upload.give_up(delete=False)
-        raise
+    session.flush()
+    version.download_size = upload.publish()
     session.commit()
 
 
@@ -121,6 +115,8 @@ def record(upload: Upload, version: ModVersion) -> None:
 def create_mod() -> tuple[Response, int]:
     name = storage.check_name(request.form.get("name", ""), "mod name")
     version = storage.check_version(request.form.get("version", ""))
+    description = text_field("short_description", SHORT_DESCRIPTION_LIMIT)
+    changelog = text_field("changelog", CHANGELOG_LIMIT)
     refuse_a_second_mod_of_that_name(name)
     chunk = read_chunk()
     target = Target(storage.zip_path(current_user.username, current_user.id, name, version), name, version)
@@ -131,27 +127,28 @@ def create_mod() -> tuple[Response, int]:
         refuse_a_second_mod_of_that_name(name)
         refuse_a_file_in_use(target)
 
-    if not upload.receive(before_writing=checks):
-        return more_chunks(chunk)
-    try:
-        refuse_a_second_mod_of_that_name(name, lock=True)
-    except Rejected:
-        upload.give_up(delete=not upload.atomic)
-        raise
-    mod = Mod(user_id=current_user.id, name=name, short_description=request.form.get("short_description", ""))
-    new = ModVersion(mod=mod, friendly_version=version, download_path=target.path,
-                     changelog=request.form.get("changelog", ""))
-    mod.default_version = new
-    database.session().add_all([mod, new])
-    record(upload, new)
+    with upload.guarded():
+        if not upload.receive(before_writing=checks):
+            return more_chunks(chunk)
+        try:
+            refuse_a_second_mod_of_that_name(name, lock=True)
+        except Rejected:
+            upload.give_up(delete=not upload.atomic)
+            raise
+        mod = Mod(user_id=current_user.id, name=name, short_description=description)
+        new = ModVersion(mod=mod, friendly_version=version, download_path=target.path, changelog=changelog)
+        mod.default_version = new
+        database.session().add_all([mod, new])
+        record(upload, new)
     return jsonify(version_json(mod, new)), 201
 
 
-@bp.post("/api/mod/<int:mod_id>/update")
+@bp.post("/api/mod/<id:mod_id>/update")
 @login_required
 def add_version(mod_id: int) -> tuple[Response, int]:
     mod = owned_mod(mod_id)
     version = storage.check_version(request.form.get("version", ""))
+    changelog = text_field("changelog", CHANGELOG_LIMIT)
     refuse_an_existing_version(mod, version)
     chunk = read_chunk()
     target = Target(storage.zip_path(current_user.username, current_user.id, mod.name, version), mod.name, version)
@@ -161,20 +158,20 @@ def add_version(mod_id: int) -> tuple[Response, int]:
         refuse_an_existing_version(mod, version)
         refuse_a_file_in_use(target)
 
-    if not upload.receive(before_writing=checks):
-        return more_chunks(chunk)
-    try:
-        mod = owned_mod(mod_id, lock=True)
-        refuse_an_existing_version(mod, version)
-    except Rejected:
-        upload.give_up(delete=not upload.atomic)
-        raise
-    new = ModVersion(mod=mod, friendly_version=version, download_path=target.path,
-                     changelog=request.form.get("changelog", ""))
-    mod.default_version = new
-    mod.updated = datetime.utcnow()
-    database.session().add(new)
-    record(upload, new)
+    with upload.guarded():
+        if not upload.receive(before_writing=checks):
+            return more_chunks(chunk)
+        try:
+            mod = owned_mod(mod_id, lock=True)
+            refuse_an_existing_version(mod, version)
+        except Rejected:
+            upload.give_up(delete=not upload.atomic)
+            raise
+        new = ModVersion(mod=mod, friendly_version=version, download_path=target.path, changelog=changelog)
+        mod.default_version = new
+        mod.updated = datetime.utcnow()
+        database.session().add(new)
+        record(upload, new)
     return jsonify(version_json(mod, new)), 201
 
 
@@ -187,7 +184,7 @@ def _replace_purge_path(version: ModVersion) -> str:
     return version.download_path
 
 
-@bp.post("/api/mod/<int:mod_id>/edit_version")
+@bp.post("/api/mod/<id:mod_id>/edit_version")
 @login_required
 def replace_version_zip(mod_id: int) -> tuple[Response, int]:
     """Replace the zip of an existing version, at the same path (SpaceDock PR #428)."""
@@ -202,37 +199,43 @@ def replace_version_zip(mod_id: int) -> tuple[Response, int]:
     def purge() -> None:
         purge_download(_replace_purge_path(version))
 
-    # Production purges when the first chunk arrives (the old file is deleted
-    # then); writing aside, the file changes only when the new one is complete.
-    if not upload.receive(on_first_chunk=None if upload.atomic else purge):
-        return more_chunks(chunk)
-    version.created = datetime.utcnow()
-    record(upload, version)
+    with upload.guarded():
+        # Production purges when the first chunk arrives (the old file is deleted
+        # then); writing aside, the file changes only when the new one is complete.
+        if not upload.receive(on_first_chunk=None if upload.atomic else purge):
+            return more_chunks(chunk)
+        version.created = datetime.utcnow()
+        record(upload, version)
     if upload.atomic:
         purge()
     return jsonify(version_json(mod, version)), 200
 
 
-@bp.post("/mod/<int:mod_id>/version/<int:version_id>/delete")
+@bp.post("/mod/<id:mod_id>/version/<id:version_id>/delete")
 @login_required
 def delete_version(mod_id: int, version_id: int) -> Response:
-    """Purge the zip from the front cache, remove it, forget the version."""
-    mod = owned_mod(mod_id, lock=True)
+    """Purge the zip from the front cache, remove it, forget the version;
+    while the file is held, so no upload starts writing it meanwhile."""
+    mod = owned_mod(mod_id)
     version = next((v for v in mod.versions if v.id == version_id), None)
     if version is None:
         abort(404)
-    others = [v for v in mod.versions if v.id != version.id]
-    if not others:
-        raise Rejected(400, f"{version.friendly_version} is the only version of {mod.name}; delete the mod instead")
-    uploading = claims.holder(database.session(), version.download_path)
-    if uploading is not None:
-        raise Rejected(409, f"{claims.describe(uploading)}; delete it once that upload has finished")
-    if mod.default_version_id == version.id:
-        mod.default_version = others[0]
-    purge_download(version.download_path)
-    with storage_errors("remove the zip"):
-        storage.absolute(current_app.config["STORAGE"], version.download_path).unlink(missing_ok=True)
     session = database.session()
-    session.delete(version)
-    session.commit()
+    try:
+        holding = claims.held_for_deleting(session, version.download_path, user_id=current_user.id,
+                                           mod_name=mod.name, version=version.friendly_version)
+        with holding:
+            mod = owned_mod(mod_id, lock=True)
+            others = [v for v in mod.versions if v.id != version.id]
+            if not others:
+                raise Rejected(400, f"{version.friendly_version} is the only version of {mod.name}; "
+                                    "delete the mod instead")
+            if mod.default_version_id == version.id:
+                mod.default_version = others[0]
+            purge_download(version.download_path)
+            with storage_errors("remove the zip"):
+                storage.absolute(current_app.config["STORAGE"], version.download_path).unlink(missing_ok=True)
+            session.delete(version)
+    except claims.Busy as busy:
+        raise Rejected(409, f"{busy}; delete it once that upload has finished") from None
     return redirect(url_for("pages.mod_page", mod_id=mod.id, name=mod.name))

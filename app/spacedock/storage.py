@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -132,8 +133,10 @@ class AtomicWriter:
     file only once it is complete and a valid zip. Readers see the old file or
     the new one, never a part."""
 
+    PART_SUFFIX = ".part"
+
     def written(self, final: Path, upload_id: str) -> Path:
-        return final.with_name(f".{final.name}.{secure_filename(upload_id) or 'upload'}.part")
+        return final.with_name(f".{final.name}.{secure_filename(upload_id) or 'upload'}{self.PART_SUFFIX}")
 
     def start(self, final: Path, upload_id: str) -> None:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -146,15 +149,41 @@ class AtomicWriter:
         part = self.written(final, upload_id)
         try:
             os.replace(part, final)
+            return
         except OSError as error:
             # Some SMB clients (smbnetfs) cannot rename over an existing file.
             if error.errno not in (errno.EEXIST, errno.EACCES, errno.EPERM):
                 raise
-            final.unlink()
+        # Then: the old file aside, the new one in, the old one gone; if the
+        # new one cannot go in, the old one comes back. (For a moment there is
+        # no file at `final`: a download then gets a 404, never a wrong file.)
+        aside = final.with_name(f".{final.name}.{secure_filename(upload_id) or 'upload'}.old")
+        os.replace(final, aside)
+        try:
             os.replace(part, final)
+        except OSError:
+            os.replace(aside, final)
+            raise
+        aside.unlink(missing_ok=True)
 
     def discard(self, final: Path, upload_id: str) -> None:
         self.written(final, upload_id).unlink(missing_ok=True)
+
+    def remove_stale_parts(self, folder: Path, older_than_s: float) -> int:
+        """Remove the parts in `folder` no chunk was written to for
+        `older_than_s`: uploads abandoned whose clean-up failed. Returns how many."""
+        if not folder.is_dir():
+            return 0
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for part in folder.glob(f".*{self.PART_SUFFIX}"):
+            try:
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # removed by another worker meanwhile
+        return removed
 
 
 def writer(mode: str) -> ChunkWriter:

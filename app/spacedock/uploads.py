@@ -12,6 +12,7 @@ upload at a time (claims.py): a second upload of it is refused with 409.
 from __future__ import annotations
 
 import logging
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -62,6 +63,16 @@ def int_field(name: str, default: int | None = None) -> int | None:
     return int(value)
 
 
+def text_field(name: str, limit: int) -> str:
+    """A text field as the database can keep it: no NUL byte, at most `limit` characters."""
+    value = request.form.get(name, "")
+    if "\0" in value:
+        raise Rejected(400, f"{name} may not contain a NUL byte")
+    if len(value) > limit:
+        raise Rejected(400, f"{name} is {len(value)} characters long; at most {limit} are allowed")
+    return value
+
+
 def read_chunk() -> Chunk:
     upload = request.files.get("zipball")
     if upload is None:
@@ -71,7 +82,8 @@ def read_chunk() -> Chunk:
     if total == 0 or index >= total:
         raise Rejected(400, f"chunk index {index} is outside the {total} chunks announced")
     chunk = Chunk(
-        upload_id=(request.form.get("dzuuid") or "upload")[:128],
+        # without a dzuuid, each request is an upload of its own
+        upload_id=text_field("dzuuid", 128) or f"single-{uuid.uuid4()}",
         index=index,
         total=total,
         offset=int_field("dzchunkbyteoffset", 0),
@@ -134,6 +146,17 @@ class Upload:
         claims.release(self.session, self.target.path, self.chunk.upload_id)
         return size
 
+    @contextmanager
+    def guarded(self) -> Iterator[None]:
+        """Whatever goes wrong while this request works on the upload (a bug,
+        the database refusing), the file is given up before the error is
+        answered, so no claim is left behind to block the author's retry."""
+        try:
+            yield
+        except Exception:
+            self.give_up(delete=False)
+            raise
+
     def give_up(self, *, delete: bool) -> None:
         """Refused: free the file for another upload; delete what was written
         if asked (the atomic part always goes: nobody can finish it)."""
@@ -149,17 +172,18 @@ class Upload:
 
     # --- steps ------------------------------------------------------------------------
 
-    def _abandoned_after(self) -> timedelta:
-        return timedelta(seconds=current_app.config["ABANDONED_UPLOAD_SECONDS"])
-
     def _begin(self, before_writing: Callable[[], None] | None) -> None:
         sweep_abandoned(self.session)
         try:
             claims.take(self.session, self.target.path, self.chunk.upload_id, user_id=current_user.id,
-                        mod_name=self.target.mod_name, version=self.target.version,
-                        abandoned_after=self._abandoned_after())
+                        mod_name=self.target.mod_name, version=self.target.version)
         except claims.Busy as busy:
             raise Rejected(409, f"{busy}; wait until it has finished") from None
+        if self.atomic:
+            # parts whose clean-up failed; abandoned as their claims were
+            with storage_errors("look for abandoned uploads"):
+                storage.AtomicWriter().remove_stale_parts(self.final.parent,
+                                                          current_app.config["ABANDONED_UPLOAD_SECONDS"])
         try:
             if before_writing:
                 before_writing()
@@ -228,15 +252,16 @@ def sweep_abandoned(session: Session) -> int:
     config = current_app.config
     swept = 0
     for claim in claims.abandoned(session, timedelta(seconds=config["ABANDONED_UPLOAD_SECONDS"])):
+        # forgotten first, and only if untouched since: an upload that sends a
+        # chunk meanwhile keeps its claim and its part
+        if not claims.forget(session, claim):
+            continue
+        swept += 1
         if config["UPLOAD_WRITES"] == "atomic":
             final = storage.absolute(config["STORAGE"], claim.storage_path)
             try:
                 storage.AtomicWriter().discard(final, claim.upload_id)
             except OSError as error:
-                log.warning("could not remove the abandoned upload of %s (kept for the next sweep): %s",
-                            claim.storage_path, error)
-                continue
-        session.delete(claim)
-        swept += 1
-    session.commit()
+                # the next upload into that folder removes it by its age
+                log.warning("could not remove the abandoned upload of %s: %s", claim.storage_path, error)
     return swept

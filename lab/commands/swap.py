@@ -150,8 +150,9 @@ def roll_back(lab: DockerLab, old: str, new: str) -> str:
     """After a failed move: `old` alone holds the live aliases again, as
     .lab/state.json still says; returns what happened, in words."""
     try:
-        live_alias.revoke(lab, new)
+        # old first: at no moment may nobody hold them
         live_alias.grant(lab, old)
+        live_alias.revoke(lab, new)
     except LabError as error:
         return (f"rolling back failed too ({error}): the live aliases are on {', '.join(live_alias.holders(lab))}; "
                 f"`make up` gives them to {old} alone")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from lab.http import LabClient
+from lab.spacedock import make_zip
 
 HOSTS = ["spacedock.info", "beta.spacedock.info", "alpha.spacedock.info"]
 
@@ -21,3 +22,29 @@ def test_a_download_count_asked_for_a_non_number_is_a_400_with_a_reason(client: 
 
     assert response.status_code == 400
     assert response.json() == {"error": True, "reason": f"mod_id must be a mod's number, not {value!r}"}
+
+
+@pytest.mark.parametrize("path", ["/api/mod/99999999999", "/mod/2147483648/download", "/mod/99999999999/x"])
+def test_an_id_no_database_column_can_hold_is_a_404(client: LabClient, path: str) -> None:
+    assert client.get(path, host="alpha.spacedock.info").status_code == 404
+
+
+@pytest.mark.parametrize(("field", "value"), [("short_description", "x" * 1001), ("changelog", "a\0b")],
+                         ids=["description-too-long", "nul-in-changelog"])
+def test_text_postgresql_could_not_keep_is_a_400_and_the_file_is_free_again(author, unique: str, field: str,
+                                                                           value: str) -> None:
+    spacedock = author("alpha.spacedock.info")
+    data = make_zip(1000, unique)
+
+    refused = spacedock.upload("/api/mod/create", {"name": f"Text {unique}", "version": "1.0", field: value}, data)
+    retried = spacedock.create_mod(f"Text {unique}", "1.0", data)
+
+    assert refused.status_code == 400, refused.text
+    assert retried.status_code == 201, retried.text
+
+
+def test_a_login_name_with_a_nul_byte_is_refused_as_a_wrong_login(client: LabClient) -> None:
+    response = client.post("/login", host="alpha.spacedock.info",
+                           data={"username": "us\0er", "password": "development"})
+
+    assert response.status_code == 401

@@ -81,3 +81,29 @@ def test_production_in_place_writes_leave_a_refused_upload_behind_as_production_
 
     assert response.status_code == 400
     assert stored_files(config, "backup") - before == {f"user_2/Lab_{unique}/Lab_{unique}-1.0.zip"}
+
+
+def test_the_fix_refuses_a_name_the_storage_box_takes_for_another_mod_s(author, config: LabConfig,
+                                                                       unique: str) -> None:
+    spacedock = author(ALPHA)
+    first = spacedock.create_mod(f"Case {unique}", "1.0", make_zip(1000, f"{unique}-first")).json()
+    stored = StorageBox(config, "alpha").read(first["storage_path"])
+
+    second = spacedock.create_mod(f"case {unique}", "1.0", make_zip(1000, f"{unique}-second"))
+
+    assert second.status_code == 409, second.text
+    assert f"the file of Case {unique} 1.0" in second.json()["reason"]
+    assert StorageBox(config, "alpha").read(first["storage_path"]) == stored
+
+
+def test_production_lets_a_name_differing_in_case_overwrite_the_other_mod_s_zip(author, config: LabConfig,
+                                                                               unique: str) -> None:
+    spacedock = author("spacedock.info")
+    first = spacedock.create_mod(f"Case {unique}", "1.0", make_zip(1000, f"{unique}-first")).json()
+    second_zip = make_zip(1000, f"{unique}-second")
+
+    second = spacedock.create_mod(f"case {unique}", "1.0", second_zip)
+
+    assert second.status_code == 201, second.text
+    # one file on the storage box: the first mod's download now gives the second's zip
+    assert StorageBox(config, "backup").read(first["storage_path"]) == second_zip

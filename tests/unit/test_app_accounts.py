@@ -68,3 +68,9 @@ def test_the_login_form_does_not_carry_a_foreign_next_along(client: FlaskClient)
     page = client.get("/login?next=//evil.example")
 
     assert b'name="next" value="/"' in page.data
+
+
+def test_a_name_with_a_nul_byte_is_a_wrong_login_not_a_database_error(client: FlaskClient) -> None:
+    response = client.post("/login", data={"username": "us\0er", "password": PASSWORD})
+
+    assert response.status_code == 401

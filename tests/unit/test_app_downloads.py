@@ -228,3 +228,8 @@ def test_a_mod_name_with_url_characters_gets_a_download_url_that_leads_to_its_fi
     assert created.json["download_url"] == f"/mod/{created.json['id']}/What%3F%20%231/download/1.0"
     assert listed == created.json["download_url"]
     assert download.data == data
+
+
+@pytest.mark.parametrize("url", ["/mod/2147483648/download", "/api/mod/99999999999", "/mod/99999999999/x"])
+def test_an_id_no_database_column_can_hold_is_an_unknown_mod(client: FlaskClient, url: str) -> None:
+    assert client.get(url).status_code == 404

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 
+from spacedock import publishing
 from tests.unit.conftest import AppFactory, chunk_form, log_in, zip_bytes
 
 CHUNK = 2000
@@ -133,3 +135,54 @@ def test_a_storage_error_while_writing_is_a_503_json_with_the_reason(author: Fla
     assert response.json["error"] is True
     assert response.json["reason"].startswith("the storage box could not start writing the upload: ")
     assert response.headers["Retry-After"] == "10"
+
+
+def test_two_uploads_without_an_upload_id_are_two_uploads(author: FlaskClient) -> None:
+    first = {**chunk_form(zip_bytes(9000), 0, 5, CHUNK), **FIELDS}
+    second = {**chunk_form(zip_bytes(9000, "other"), 0, 5, CHUNK), **FIELDS}
+    del first["dzuuid"], second["dzuuid"]
+
+    answers = [author.post("/api/mod/create", data=form) for form in (first, second)]
+
+    assert [answer.status_code for answer in answers] == [202, 409]
+
+
+def test_the_same_upload_id_from_someone_else_does_not_take_the_file(make_app: AppFactory) -> None:
+    app = make_app()
+    author, admin = app.test_client(), app.test_client()
+    log_in(author, "user")
+    log_in(admin, "admin")
+    replacement = zip_bytes(9000)
+    author.post("/api/mod/1/edit_version", data=chunk_form(replacement, 0, 5, CHUNK, upload_id="same", version_id="1"))
+
+    response = admin.post("/api/mod/1/edit_version",
+                          data=chunk_form(replacement, 0, 5, CHUNK, upload_id="same", version_id="1"))
+
+    assert response.status_code == 409
+    assert "by user" in response.json["reason"]
+
+
+def test_names_that_differ_only_in_case_are_one_file_to_claim(author: FlaskClient) -> None:
+    send(author, zip_bytes(9000), 0, "first", name="My Mod", version="1.0")
+
+    other = send(author, zip_bytes(9000), 0, "second", name="my mod", version="1.0")
+
+    assert other.status_code == 409
+
+
+def test_an_error_the_app_did_not_expect_gives_the_file_up(make_app: AppFactory, writes: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    client = make_app(UPLOAD_WRITES=writes).test_client()
+    log_in(client)
+
+    def database_refuses(*args: object) -> None:
+        raise RuntimeError("the database refused the row")
+
+    monkeypatch.setattr(publishing, "record", database_refuses)
+    failed = send(client, zip_bytes(1000), 0, "first")
+    monkeypatch.undo()
+    retried = send(client, zip_bytes(1000), 0, "retry")
+
+    assert failed.status_code == 500
+    assert failed.json == {"error": True, "reason": "internal error (RuntimeError); it has been logged"}
+    assert retried.status_code == 201

@@ -37,18 +37,21 @@ EMPTY_ZIP = b"PK\x05\x06" + bytes(18)
 # --- what authors send -----------------------------------------------------------------
 
 names = st.one_of(
-    st.sampled_from(["Cool Mod", "Cool_Mod", "Möd", "Mod", "What? #1", "a/b", "..", ".hidden", " ", "ÄÖÜ"]),
-    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12),
+    st.sampled_from(["Cool Mod", "Cool_Mod", "cool mod", "Möd", "Mod", "What? #1", "a/b", "..", ".hidden", " ", "ÄÖÜ",
+                     "a\0b", "x" * 101]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12),
 )
 versions = st.one_of(
-    st.sampled_from(["1.0", "2.0+1", "2.01", "1..0", "../x", "", "v1", "1.0-beta"]),
+    st.sampled_from(["1.0", "2.0+1", "2.01", "1..0", "../x", "", "v1", "1.0-beta", "1.0-Beta", "1\x000"]),
     st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._+-]{0,8}\Z"),
 )
+texts = st.one_of(st.text(max_size=30), st.sampled_from(["a\0b", "x" * 1001, "y" * 10_001]))
+COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
 
-def a_zip(payload: bytes) -> bytes:
+def a_zip(payload: bytes, compression: int = zipfile.ZIP_STORED) -> bytes:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
         archive.writestr("GameData/Mod/payload.bin", payload)
     return buffer.getvalue()
 
@@ -59,13 +62,14 @@ def damaged(data: bytes, position: int) -> bytes:
 
 
 payloads = st.binary(min_size=1, max_size=600)
+zips = st.builds(a_zip, payloads, st.sampled_from(COMPRESSIONS))
 contents = st.one_of(
-    payloads.map(a_zip),
-    payloads.map(a_zip),
+    zips,
+    zips,
     st.binary(max_size=300),
     payloads.map(lambda junk: junk + EMPTY_ZIP),
-    st.tuples(payloads.map(a_zip), st.integers(min_value=0)).map(lambda pair: damaged(*pair)),
-    st.tuples(payloads.map(a_zip), st.integers(min_value=1, max_value=200)).map(lambda pair: pair[0][:-pair[1]]),
+    st.tuples(zips, st.integers(min_value=0)).map(lambda pair: damaged(*pair)),
+    st.tuples(zips, st.integers(min_value=1, max_value=200)).map(lambda pair: pair[0][:-pair[1]]),
 )
 
 
@@ -146,19 +150,21 @@ class Uploads(RuleBasedStateMachine):
 
     # --- rules --------------------------------------------------------------------------
 
-    @rule(target=published, name=names, version=versions, data=contents, plan=plans)
-    def create_a_mod(self, name: str, version: str, data: bytes, plan: Plan):
-        response = self.upload("/api/mod/create", {"name": name, "version": version}, data, plan)
+    @rule(target=published, name=names, version=versions, description=texts, data=contents, plan=plans)
+    def create_a_mod(self, name: str, version: str, description: str, data: bytes, plan: Plan):
+        response = self.upload("/api/mod/create", {"name": name, "version": version,
+                                                   "short_description": description}, data, plan)
         if response is not None and response.status_code == 201:
             self.expected[response.json["version_id"]] = data
             return Published(response.json["id"], response.json["version_id"], response.json["version"])
         return None
 
-    @rule(target=published, of=published, version=versions, data=contents, plan=plans)
-    def add_a_version(self, of: Published | None, version: str, data: bytes, plan: Plan):
+    @rule(target=published, of=published, version=versions, changelog=texts, data=contents, plan=plans)
+    def add_a_version(self, of: Published | None, version: str, changelog: str, data: bytes, plan: Plan):
         if of is None:
             return None
-        response = self.upload(f"/api/mod/{of.mod_id}/update", {"version": version}, data, plan)
+        response = self.upload(f"/api/mod/{of.mod_id}/update", {"version": version, "changelog": changelog},
+                               data, plan)
         if response is not None and response.status_code == 201:
             self.expected[response.json["version_id"]] = data
             return Published(of.mod_id, response.json["version_id"], response.json["version"])
@@ -238,7 +244,8 @@ class Uploads(RuleBasedStateMachine):
     def no_two_versions_share_a_file(self) -> None:
         if not self.STRICT:
             return
-        paths = [path for path, _ in self.stored().values()]
+        # the storage box compares names without regard to case
+        paths = [path.lower() for path, _ in self.stored().values()]
         assert len(paths) == len(set(paths)), paths
 
     @invariant()
