@@ -16,8 +16,8 @@ PYTEST := $(PYTHON) -m pytest
 export COMPOSE
 
 .PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear scenario storage \
-        unit integration lifecycle \
-        compose-v1 test clean
+        unit integration browser lifecycle \
+        compose-v1 test test-clean clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -88,34 +88,30 @@ storage: venv ## the storage box over SMB3 + encryption: args="ls|put|get|rm ...
 unit: venv ## unit tests; no Docker needed
 	@$(PYTEST) tests/unit
 
-integration: venv ## integration tests against the running lab (make up first)
+integration: venv ## integration tests against your running lab (make up first; make test uses its own)
 	@$(PYTEST) tests/integration
+
+browser: venv ## the browser tests: Debian's Chromium in a container, against the running lab
+	@$(LAB) browser
 
 lifecycle: venv ## `make up` twice is harmless, `make down` leaves nothing (ends with the lab down)
 	@$(PYTEST) tests/lifecycle
 
-compose-v1: venv ## with Compose v1: up, the routing tests, down (skipped if docker-compose is missing)
+# Example: LAB_ENV_FILE=.lab/test/lab.env make compose-v1   (make test does)
+compose-v1: venv ## with Compose v1: up, then the routing tests (skipped if docker-compose is missing)
 	@if ! command -v docker-compose >/dev/null; then \
 	  echo "lab: docker-compose (Compose v1) is not installed; skipping the Compose v1 pass"; exit 0; fi; \
-	status=0; \
-	COMPOSE=docker-compose $(LAB) up || status=$$?; \
-	if [ $$status -eq 0 ]; then COMPOSE=docker-compose $(PYTEST) -m routing tests/integration || status=$$?; fi; \
-	COMPOSE=docker-compose $(LAB) down || true; \
-	exit $$status
+	COMPOSE=docker-compose $(LAB) up && COMPOSE=docker-compose $(PYTEST) -m routing tests/integration
 
-test: preflight venv ## everything: unit, up, integration, lifecycle, Compose v1 routing; then down
-	@status=0; \
-	$(PYTEST) tests/unit || status=$$?; \
-	if [ $$status -eq 0 ]; then $(LAB) up || status=$$?; fi; \
-	if [ $$status -eq 0 ]; then $(PYTEST) tests/integration || status=$$?; fi; \
-	if [ $$status -eq 0 ]; then $(PYTEST) tests/lifecycle || status=$$?; fi; \
-	if [ $$status -eq 0 ]; then $(MAKE) --no-print-directory compose-v1 || status=$$?; fi; \
-	$(LAB) down || true; \
-	if [ $$status -eq 0 ]; then echo "lab: all tests passed"; else echo "lab: tests FAILED (exit $$status)"; fi; \
-	exit $$status
+# Example: make test keep=1
+test: preflight venv ## everything, in a lab of its own beside yours, removed afterwards (keep=1: left up)
+	@$(LAB) test $(if $(keep),--keep)
 
-clean: ## down, then remove the data volumes, the lab's images (not the base), .venv, .lab and artifacts
-	@if [ -x $(PYTHON) ]; then $(LAB) compose down --remove-orphans --volumes || true; fi
+test-clean: venv ## remove the test lab that make test keep=1 left up
+	@$(LAB) test --remove
+
+clean: ## down (and the test lab), then remove the data volumes, the lab's images (not the base), .venv, .lab and artifacts
+	@if [ -x $(PYTHON) ]; then $(LAB) test --remove || true; $(LAB) compose down --remove-orphans --volumes || true; fi
 	@docker image ls --format '{{.Repository}}:{{.Tag}}' \
 	  | grep -E '^sdlab/(trafficserver|web|storagebox|db):' | xargs -r docker image rm >/dev/null || true
 	@rm -rf $(VENV) .lab artifacts

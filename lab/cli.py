@@ -111,6 +111,36 @@ def _cmd_evidence(args: argparse.Namespace, config: lab_config.LabConfig, out: T
     return ExitStatus.OK
 
 
+# --- testing ---------------------------------------------------------------------------
+
+def _add_test(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("test", help="every test, in a lab of its own beside yours (removed afterwards)")
+    parser.add_argument("--keep", action="store_true", help="leave the test lab up afterwards, to look at")
+    parser.add_argument("--remove", action="store_true", help="only remove a test lab that --keep left up")
+
+
+def _add_browser(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("browser", help="the browser tests: Chromium in a container against the running lab")
+
+
+def _cmd_browser(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.commands import browser
+    from lab.docker_ops import DockerLab
+
+    return browser.run(config, DockerLab(config.project), _say(out))
+
+
+def _cmd_test(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab import testlab
+    from lab.commands import testrun
+
+    if args.remove:
+        removed = testlab.remove(config, testrun.NAME)
+        print("lab: the test lab is removed" if removed else "lab: there is no test lab", file=out)
+        return ExitStatus.OK
+    return testrun.run(config, _say(out), keep=args.keep)
+
+
 # --- releases ----------------------------------------------------------------------------
 
 def _add_swap(sub: argparse._SubParsersAction) -> None:
@@ -283,6 +313,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "status": (_add_status, _cmd_status),
     "compose": (_add_compose, _cmd_compose),
     "evidence": (_add_evidence, _cmd_evidence),
+    "test": (_add_test, _cmd_test),
+    "browser": (_add_browser, _cmd_browser),
     "storage": (_add_storage, _cmd_storage),
     "scenario": (_add_scenario, _cmd_scenario),
     "swap": (_add_swap, _cmd_swap),

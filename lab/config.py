@@ -1,5 +1,9 @@
 """Where the lab is and how it is set up: .env (made from .env.example on first
-use), overridden by the process environment, as Compose itself reads them."""
+use), overridden by the process environment, as Compose itself reads them.
+
+A second lab beside the developer's (the test run's, see lab/testlab.py) is the
+same settings with a few overridden by the file LAB_ENV_FILE names: its own
+project name, published ports, front subnet and state folder."""
 from __future__ import annotations
 
 import os
@@ -11,6 +15,8 @@ from typing import Mapping
 from dotenv import dotenv_values
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Names a file of settings for a second lab (relative to the repository or absolute).
+LAB_ENV_FILE = "LAB_ENV_FILE"
 
 
 def parse_env_file(path: Path) -> dict[str, str]:
@@ -64,7 +70,8 @@ class LabConfig:
 
     @property
     def state_dir(self) -> Path:
-        return self.root / ".lab"
+        """What the lab remembers (state.json): .lab, or a second lab's own folder."""
+        return self.root / self.settings.get("LAB_STATE_DIR", ".lab")
 
     @property
     def artifacts_dir(self) -> Path:
@@ -72,8 +79,11 @@ class LabConfig:
 
 
 def load(root: Path = REPO_ROOT, environ: Mapping[str, str] | None = None) -> LabConfig:
+    """.env.example < .env < the process environment < the file $LAB_ENV_FILE names."""
     environ = os.environ if environ is None else environ
     settings = parse_env_file(root / ".env.example")
     settings.update(parse_env_file(ensure_env_file(root)))
     settings.update({key: environ[key] for key in settings if key in environ})
+    if environ.get(LAB_ENV_FILE):
+        settings.update(parse_env_file(root / environ[LAB_ENV_FILE]))
     return LabConfig(root=root, settings=settings)

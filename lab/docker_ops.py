@@ -6,8 +6,10 @@ Every docker SDK exception is turned into a LabError here.
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
 
 import docker
 from docker.errors import APIError, DockerException, NotFound
@@ -19,6 +21,20 @@ from lab.errors import LabError, StackNotRunning
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 NETWORK_LABEL = "com.docker.compose.network"
+
+
+def subnets_in_use(client: docker.DockerClient | None = None) -> list[ipaddress.IPv4Network]:
+    """Every IPv4 subnet of every Docker network on this engine, the lab's or not."""
+    def listing() -> list[Network]:
+        return (client or docker.from_env(timeout=60)).networks.list()
+
+    subnets = []
+    for network in DockerLab._call("list the engine's networks", listing):
+        for pool in (network.attrs.get("IPAM") or {}).get("Config") or []:
+            subnet = ipaddress.ip_network(pool.get("Subnet", ""), strict=False) if pool.get("Subnet") else None
+            if isinstance(subnet, ipaddress.IPv4Network):
+                subnets.append(subnet)
+    return subnets
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,27 @@ class DockerLab:
         container = self.container(service)
         stream, _ = self._call(f"copy {path} out of {service}", lambda: container.get_archive(path))
         return stream
+
+    def run_to_end(self, image: str, *, volumes: dict[Path, tuple[str, str]], environment: dict[str, str],
+                   out: Callable[[str], None]) -> int:
+        """Run a one-off container of `image` on the host's network until it
+        exits, passing its output to `out` line by line; returns its exit
+        status. volumes: host folder -> (path inside, "ro" or "rw"). The
+        container is removed afterwards."""
+        container = self._call(f"start a container of {image}", lambda: self.client.containers.run(
+            image, detach=True, network_mode="host", shm_size="1g", environment=environment,
+            volumes={str(host): {"bind": inside, "mode": mode} for host, (inside, mode) in volumes.items()}))
+        try:
+            pending = b""
+            for piece in container.logs(stream=True, follow=True):
+                *lines, pending = (pending + piece).split(b"\n")
+                for line in lines:
+                    out(line.decode(errors="replace"))
+            if pending:
+                out(pending.decode(errors="replace"))
+            return int(self._call(f"wait for the container of {image}", container.wait)["StatusCode"])
+        finally:
+            self._call(f"remove the container of {image}", lambda: container.remove(force=True))
 
     # --- faults ----------------------------------------------------------------------
 

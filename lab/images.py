@@ -39,6 +39,8 @@ WEB = ImageSpec("sdlab/web", ".", "Apache + mod_xsendfile + gunicorn + the app",
 STORAGEBOX = ImageSpec("sdlab/storagebox", "samba", "Samba, the storage box")
 DB = ImageSpec("sdlab/db", "postgres", "PostgreSQL 15")
 IMAGES = (TRAFFICSERVER, WEB, STORAGEBOX, DB)
+# Built when the browser tests run (lab browser), not for the lab itself.
+BROWSER = ImageSpec("sdlab/browser", "tests/browser", "Chromium, ChromeDriver and Selenium for the browser tests")
 
 
 def ensure_base(config: LabConfig, out: Output = print, *, rebuild: bool = False) -> None:

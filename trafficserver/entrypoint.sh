@@ -24,8 +24,7 @@ write_remap_config() {
     cat "$templates/remap.config"
     if [[ -n ${HTTP_PORT:-} && $HTTP_PORT != 80 ]]; then
       printf '\n# Added by entrypoint.sh: the same rules with the published port %s.\n' "$HTTP_PORT"
-      awk -v port="$HTTP_PORT" '$1 == "map" { from = $2; sub("/$", "", from); print "map", from ":" port "/", $3 }' \
-        "$templates/remap.config"
+      awk -v port="$HTTP_PORT" '$1 == "map" { sub("/$", ":" port "/", $2); print }' "$templates/remap.config"
     fi
   } >"$conf/remap.config"
 }

@@ -1,25 +1,17 @@
-"""`make up` twice in a row is harmless; `make down` leaves nothing of the project.
+"""`make up` twice in a row is harmless; `make down` leaves nothing of the
+project; and a developer's lab beside it is left exactly as it was.
 
-The tests run in this order and end with the lab down.
+The tests run in this order and end with the lab under test down.
 """
 from __future__ import annotations
-
-import subprocess
 
 from lab import config as lab_config
 from lab import live_alias
 from lab import state as lab_state
-from lab.config import REPO_ROOT
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, served_by
 from lab.topology import SERVICES
-
-MAKE_TIMEOUT_S = 900
-
-
-def make(target: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["make", "--no-print-directory", target], check=False, cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=MAKE_TIMEOUT_S)
+from tests.lifecycle.conftest import DeveloperLab, make
 
 
 def running_containers(lab: DockerLab) -> dict[str, tuple[str, str]]:
@@ -63,3 +55,10 @@ def test_make_down_leaves_no_container_or_network_of_the_project() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert lab.containers() == {}
     assert lab.networks() == []
+
+
+def test_a_developer_s_lab_beside_it_is_left_exactly_as_it_was(developer_lab: DeveloperLab) -> None:
+    after = developer_lab.now()
+
+    assert after == developer_lab.before
+    assert after.live_holders == (after.live,)

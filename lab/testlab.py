@@ -1,0 +1,130 @@
+"""A second lab beside the developer's, for a test run: the same compose.yaml
+under another Compose project (<project>-<name>), with published ports and a
+front subnet nothing on this machine uses, and a state folder of its own
+(.lab/<name>/). Its settings are a file of overrides (.lab/<name>/lab.env);
+every `lab` command and `make` target acts on it when LAB_ENV_FILE names that
+file. Removing it removes everything of it, volumes included."""
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab import config as lab_config
+from lab import state as lab_state
+from lab.compose import Compose
+from lab.config import LAB_ENV_FILE, LabConfig
+from lab.docker_ops import subnets_in_use
+from lab.errors import LabError
+
+# The second lab's ports are looked for from the developer's plus this.
+PORT_OFFSET = 1000
+PORTS = ("HTTP_PORT", "SMB_PORT", "DB_PORT")
+# Front subnets are <FIRST_PREFIX>.0/24 and below: 172.31.250, 172.31.249, ...
+FIRST_PREFIX = ipaddress.ip_network("172.31.250.0/24")
+
+
+@dataclass(frozen=True)
+class SecondLab:
+    name: str
+    config: LabConfig
+
+    @property
+    def env_file(self) -> str:
+        """The value LAB_ENV_FILE takes for this lab (relative to the repository)."""
+        return str(env_file_of(self.config.root, self.name).relative_to(self.config.root))
+
+    def environment(self) -> dict[str, str]:
+        """This process's environment, pointed at this lab."""
+        return {**os.environ, LAB_ENV_FILE: self.env_file}
+
+    def describe(self) -> str:
+        config = self.config
+        return "\n".join([
+            f"lab: the {self.name} lab is Compose project {config.project}, beside any other lab:",
+            f"  ATS          {config.http_base} (e.g. http://spacedock.localhost:{config.http_port}/)",
+            f"  storage box  //127.0.0.1:{config.smb_port}/backup    database  127.0.0.1:{config.db_port}",
+            f"  front subnet {config.get('FRONT_NETWORK_PREFIX')}.0/24    state  {config.state_dir}",
+            f"  its commands: LAB_ENV_FILE={self.env_file} make status|logs|ps|...",
+        ])
+
+
+def env_file_of(root: Path, name: str) -> Path:
+    return root / ".lab" / name / "lab.env"
+
+
+def load(base: LabConfig, name: str) -> SecondLab | None:
+    """The second lab `name` if its settings file exists."""
+    path = env_file_of(base.root, name)
+    if not path.exists():
+        return None
+    return SecondLab(name, lab_config.load(base.root, {LAB_ENV_FILE: str(path)}))
+
+
+def prepare(base: LabConfig, name: str) -> SecondLab:
+    """Choose the settings of a new second lab and write them down."""
+    path = env_file_of(base.root, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    taken: set[int] = set()
+    settings = {
+        "COMPOSE_PROJECT_NAME": f"{base.project}-{name}",
+        **{key: str(free_port(int(base.get(key)) + PORT_OFFSET, taken)) for key in PORTS},
+        "FRONT_NETWORK_PREFIX": free_prefix(avoid=base.get("FRONT_NETWORK_PREFIX")),
+        "LAB_STATE_DIR": str(path.parent.relative_to(base.root)),
+    }
+    path.write_text(f"# The {name} lab's settings, over .env (written by lab.testlab; removed with the lab).\n"
+                    + "".join(f"{key}={value}\n" for key, value in settings.items()))
+    return SecondLab(name, lab_config.load(base.root, {LAB_ENV_FILE: str(path)}))
+
+
+def remove(base: LabConfig, name: str) -> bool:
+    """Remove the second lab `name`, if there is one: its containers, networks,
+    volumes and state. Returns whether there was one."""
+    second = load(base, name)
+    if second is None:
+        return False
+    Compose(second.config, lab_state.load(second.config)).run("down", "--volumes", "--remove-orphans",
+                                                               capture=True)
+    shutil.rmtree(env_file_of(base.root, name).parent)
+    return True
+
+
+def free_port(start: int, taken: set[int]) -> int:
+    """The first port from `start` that nothing listens on at 127.0.0.1."""
+    for port in range(start, start + 200):
+        if port in taken:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        taken.add(port)
+        return port
+    raise LabError(f"no free port on 127.0.0.1 between {start} and {start + 199}")
+
+
+def host_routes() -> list[ipaddress.IPv4Network]:
+    """The IPv4 networks this machine routes to (besides the default route)."""
+    result = subprocess.run(["ip", "-4", "route", "show"], capture_output=True, text=True, check=False)
+    routes = []
+    for line in result.stdout.splitlines():
+        destination = line.split()[0] if line.strip() else "default"
+        if destination != "default":
+            routes.append(ipaddress.ip_network(destination, strict=False))
+    return routes
+
+
+def free_prefix(avoid: str) -> str:
+    """A.B.C of a /24 that no Docker network and no route of this machine overlaps."""
+    used = [*subnets_in_use(), *host_routes(), ipaddress.ip_network(f"{avoid}.0/24")]
+    candidate = FIRST_PREFIX
+    for _ in range(200):
+        if not any(candidate.overlaps(network) for network in used):
+            return str(candidate.network_address).rsplit(".", 1)[0]
+        candidate = ipaddress.ip_network((int(candidate.network_address) - 256, 24))
+    raise LabError("no free /24 below 172.31.250.0 for the second lab's front network")
