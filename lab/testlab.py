@@ -18,7 +18,7 @@ from lab import config as lab_config
 from lab import state as lab_state
 from lab.compose import Compose
 from lab.config import LAB_ENV_FILE, LabConfig
-from lab.docker_ops import subnets_in_use
+from lab.docker_ops import DockerLab, subnets_in_use
 from lab.errors import LabError
 
 # The second lab's ports are looked for from the developer's plus this.
@@ -82,15 +82,16 @@ def prepare(base: LabConfig, name: str) -> SecondLab:
 
 
 def remove(base: LabConfig, name: str) -> bool:
-    """Remove the second lab `name`, if there is one: its containers, networks,
-    volumes and state. Returns whether there was one."""
+    """Remove the second lab `name`: its containers, networks, volumes and
+    state, even if its settings file is gone (a run killed half-way on a
+    machine whose checkout is new). Returns whether there was anything."""
     second = load(base, name)
-    if second is None:
-        return False
-    Compose(second.config, lab_state.load(second.config)).run("down", "--volumes", "--remove-orphans",
-                                                               capture=True)
-    shutil.rmtree(env_file_of(base.root, name).parent)
-    return True
+    config = second.config if second else LabConfig(base.root, {**base.settings,
+                                                                 "COMPOSE_PROJECT_NAME": f"{base.project}-{name}"})
+    existed = second is not None or bool(DockerLab(config.project).containers())
+    Compose(config, lab_state.LabState()).run("down", "--volumes", "--remove-orphans", capture=True)
+    shutil.rmtree(env_file_of(base.root, name).parent, ignore_errors=True)
+    return existed
 
 
 def free_port(start: int, taken: set[int]) -> int:
