@@ -15,13 +15,17 @@ from typing import Iterator
 import smbclient
 from smbprotocol.connection import Connection
 from smbprotocol.exceptions import SMBAuthenticationError, SMBException, SMBOSError
+from smbprotocol.header import NtStatus
 from smbprotocol.session import Session
 from smbprotocol.tree import TreeConnect
 
 from lab.config import LabConfig
 from lab.errors import LabError
+from lab.waiting import poll_until
 
 CONNECT_TIMEOUT_S = 10
+# how long a file another client holds open may take to be let go
+SHARING_TIMEOUT_S = 15
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,21 @@ class StorageBox:
         self._call("writing", path, write_all)
 
     def remove(self, path: str) -> None:
-        self._call("removing", path, lambda: smbclient.remove(self.unc(path), **self.credentials))
+        """Remove a file. A web container that has just served it may hold it
+        open a moment longer (smbnetfs keeps handles), which the box answers
+        with a sharing violation: that is retried for SHARING_TIMEOUT_S."""
+        def attempt() -> bool:
+            try:
+                smbclient.remove(self.unc(path), **self.credentials)
+            except SMBOSError as error:
+                if error.ntstatus != NtStatus.STATUS_SHARING_VIOLATION:
+                    raise
+                return False
+            return True
+
+        self._call("removing", path, lambda: poll_until(
+            attempt, timeout_s=SHARING_TIMEOUT_S, interval_s=0.2,
+            awaited=f"the other clients of //{self.share}/{path} to close it"))
 
 
 @dataclass(frozen=True)

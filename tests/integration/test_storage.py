@@ -3,8 +3,10 @@ and the share lets in only the lab's user, over SMB3 with encryption."""
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import pytest
+import smbclient
 from smbprotocol.connection import Dialects
 
 from lab.config import LabConfig
@@ -88,3 +90,18 @@ def test_cifs_mount_has_production_s_options_where_the_kernel_has_cifs(docker_la
                    "file_mode=0777", "dir_mode=0777", "seal", "soft", "nounix", "serverino", "mapposix",
                    "rsize=4194304", "wsize=4194304", "bsize=1048576", "echo_interval=60", "actimeo=1"):
         assert option in mounts.split()[3].split(","), option
+
+
+def test_removing_a_file_another_client_holds_open_waits_until_it_lets_go(storagebox: StorageBox,
+                                                                          unique: str) -> None:
+    name = f"lab-tests/{unique}-held.bin"
+    storagebox.write(name, b"held open by another client\n")
+    # another client (as smbnetfs after serving it), holding it without letting anyone delete it
+    handle = smbclient.open_file(storagebox.unc(name), mode="rb", share_access="r", **storagebox.credentials)
+    letting_go = threading.Timer(1.0, handle.close)
+    letting_go.start()
+
+    storagebox.remove(name)
+
+    letting_go.join()
+    assert name not in storagebox.files("lab-tests")
