@@ -31,8 +31,8 @@ def subnets_in_use(client: docker.DockerClient | None = None) -> list[ipaddress.
     subnets = []
     for network in DockerLab._call("list the engine's networks", listing):
         for pool in (network.attrs.get("IPAM") or {}).get("Config") or []:
-            subnet = ipaddress.ip_network(pool.get("Subnet", ""), strict=False) if pool.get("Subnet") else None
-            if isinstance(subnet, ipaddress.IPv4Network):
+            subnet = ipaddress.ip_network(pool["Subnet"], strict=False) if pool.get("Subnet") else None
+            if isinstance(subnet, ipaddress.IPv4Network):  # not IPv6
                 subnets.append(subnet)
     return subnets
 

@@ -57,12 +57,14 @@ def env_file_of(root: Path, name: str) -> Path:
     return root / ".lab" / name / "lab.env"
 
 
+def _open(base: LabConfig, name: str) -> SecondLab:
+    environment = {**os.environ, LAB_ENV_FILE: str(env_file_of(base.root, name))}
+    return SecondLab(name, lab_config.load(base.root, environment))
+
+
 def load(base: LabConfig, name: str) -> SecondLab | None:
     """The second lab `name` if its settings file exists."""
-    path = env_file_of(base.root, name)
-    if not path.exists():
-        return None
-    return SecondLab(name, lab_config.load(base.root, {LAB_ENV_FILE: str(path)}))
+    return _open(base, name) if env_file_of(base.root, name).exists() else None
 
 
 def prepare(base: LabConfig, name: str) -> SecondLab:
@@ -78,7 +80,7 @@ def prepare(base: LabConfig, name: str) -> SecondLab:
     }
     path.write_text(f"# The {name} lab's settings, over .env (written by lab.testlab; removed with the lab).\n"
                     + "".join(f"{key}={value}\n" for key, value in settings.items()))
-    return SecondLab(name, lab_config.load(base.root, {LAB_ENV_FILE: str(path)}))
+    return _open(base, name)
 
 
 def remove(base: LabConfig, name: str) -> bool:
