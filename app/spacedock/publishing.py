@@ -25,7 +25,7 @@ from spacedock.errors import Rejected
 from spacedock.uploads import Chunk, Target, Upload, int_field, read_chunk, storage_errors, text_field
 
 bp = Blueprint("publishing", __name__)
-# The columns' sizes (models.py), as SpaceDock limits them.
+# The description's column size (models.py); SpaceDock's limit for changelogs.
 SHORT_DESCRIPTION_LIMIT = 1000
 CHANGELOG_LIMIT = 10_000
 
@@ -130,11 +130,7 @@ def create_mod() -> tuple[Response, int]:
     with upload.guarded():
         if not upload.receive(before_writing=checks):
             return more_chunks(chunk)
-        try:
-            refuse_a_second_mod_of_that_name(name, lock=True)
-        except Rejected:
-            upload.give_up(delete=not upload.atomic)
-            raise
+        upload.finish_only_if(lambda: refuse_a_second_mod_of_that_name(name, lock=True))
         mod = Mod(user_id=current_user.id, name=name, short_description=description)
         new = ModVersion(mod=mod, friendly_version=version, download_path=target.path, changelog=changelog)
         mod.default_version = new
@@ -161,12 +157,8 @@ def add_version(mod_id: int) -> tuple[Response, int]:
     with upload.guarded():
         if not upload.receive(before_writing=checks):
             return more_chunks(chunk)
-        try:
-            mod = owned_mod(mod_id, lock=True)
-            refuse_an_existing_version(mod, version)
-        except Rejected:
-            upload.give_up(delete=not upload.atomic)
-            raise
+        mod = upload.finish_only_if(lambda: owned_mod(mod_id, lock=True))
+        upload.finish_only_if(lambda: refuse_an_existing_version(mod, version))
         new = ModVersion(mod=mod, friendly_version=version, download_path=target.path, changelog=changelog)
         mod.default_version = new
         mod.updated = datetime.utcnow()
@@ -222,9 +214,8 @@ def delete_version(mod_id: int, version_id: int) -> Response:
         abort(404)
     session = database.session()
     try:
-        holding = claims.held_for_deleting(session, version.download_path, user_id=current_user.id,
-                                           mod_name=mod.name, version=version.friendly_version)
-        with holding:
+        with claims.held_for_deleting(session, version.download_path, user_id=current_user.id,
+                                      mod_name=mod.name, version=version.friendly_version):
             mod = owned_mod(mod_id, lock=True)
             others = [v for v in mod.versions if v.id != version.id]
             if not others:

@@ -16,7 +16,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 from flask import current_app, request
 from flask_login import current_user
@@ -26,6 +26,7 @@ from spacedock import archives, claims, database, storage
 from spacedock.errors import Rejected
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @contextmanager
@@ -155,6 +156,16 @@ class Upload:
             yield
         except Exception:
             self.give_up(delete=False)
+            raise
+
+    def finish_only_if(self, check: Callable[[], T]) -> T:
+        """A last check of the complete upload (under the caller's locks), and
+        what it returns; if it refuses, the upload is given up and what it
+        wrote removed."""
+        try:
+            return check()
+        except Rejected:
+            self.give_up(delete=not self.atomic)
             raise
 
     def give_up(self, *, delete: bool) -> None:
