@@ -11,11 +11,15 @@ set -euo pipefail
 
 log() { echo "entrypoint: $*" >&2; }
 
+# /run starts empty (a tmpfs, see compose.yaml); /var/lock points into it.
+install -d -m 1777 /run/lock
+
 # Apache runs as Debian's apache2ctl starts it: with /etc/apache2/envvars
 # (LANG=C among them, for Apache only) and its runtime folders. A container
-# killed uncleanly keeps its files: Apache's pid file would name a process of
-# the last run, and in this run that number may be anyone (Apache then refuses
-# to start: "httpd (pid 36) already running"), so it goes.
+# killed uncleanly keeps its files unless /run is a tmpfs: Apache's pid file
+# would name a process of the last run, and in this run that number may be
+# anyone (Apache then refuses to start: "httpd (pid 36) already running"), so
+# it goes whatever /run is.
 # shellcheck source=/dev/null
 (set +u && . /etc/apache2/envvars && set -u \
   && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR" && rm -f "$APACHE_PID_FILE")

@@ -71,9 +71,8 @@ mount_smbfuse() {
    client use spnego = yes
    client ntlmv2 auth = yes
    # Resolve the storage box's name afresh on every connection: libsmbclient
-   # caches addresses for 11 minutes by default (in /run/samba/gencache.tdb,
-   # which outlives a container restart), and the box gets a new address
-   # when it is recreated.
+   # caches addresses for 11 minutes by default, and the box gets a new
+   # address when it is recreated.
    name cache timeout = 0
 EOF
   install -m 600 /dev/null "$home/.smb/smbnetfs.conf"

@@ -98,6 +98,11 @@ class DockerLab:
                 result[service] = container.attrs["State"].get("Health", {}).get("Status", "running")
         return result
 
+    def start_period_s(self, service: str) -> float:
+        """How long the service's healthcheck gives it to become healthy after a start."""
+        healthcheck = self.container(service).attrs["Config"].get("Healthcheck") or {}
+        return healthcheck.get("StartPeriod", 0) / 1e9
+
     def last_health_output(self, service: str) -> str:
         container = self.containers().get(service)
         if container is None:
@@ -159,6 +164,11 @@ class DockerLab:
         """Stop a container (its peers fail fast: connections are refused)."""
         container = self.container(service)
         self._call(f"stop {service}", lambda: container.stop(timeout=timeout_s))
+
+    def kill(self, service: str) -> None:
+        """SIGKILL the container's processes, as an OOM kill or a dying engine would."""
+        container = self.container(service)
+        self._call(f"kill {service}", lambda: container.kill(signal="SIGKILL"))
 
     def start(self, service: str) -> None:
         container = self.container(service)
