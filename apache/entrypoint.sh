@@ -1,12 +1,14 @@
 #!/bin/bash
 # Starts an sdlab web container: mount the storage box at /storage/sdmods, then
-# run the storage watch, gunicorn (the app) and Apache side by side. When one
-# of them exits, for whatever reason (a crash, an OOM kill, `kill -9`), the
+# run the storage watch, the gunicorn instances (the app) and Apache side by
+# side. A gunicorn instance that dies is started again a minute later, as
+# production's systemd does. When Apache, the storage watch or an instance's
+# keeper exits, for whatever reason (a crash, an OOM kill, `kill -9`), the
 # others are stopped and the container exits with status 1, naming it, so
 # Docker restarts it or reports it.
 #
 # tini (PID 1, see the Dockerfile) reaps orphans and hands `docker stop`'s
-# SIGTERM to this script, which stops both gracefully: running requests may finish.
+# SIGTERM to this script, which stops everything gracefully: running requests may finish.
 set -euo pipefail
 
 log() { echo "entrypoint: $*" >&2; }
@@ -24,30 +26,25 @@ install -d -m 1777 /run/lock
 (set +u && . /etc/apache2/envvars && set -u \
   && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR" && rm -f "$APACHE_PID_FILE")
 
+# The switches spacedock.conf reads as <IfDefine>s.
+apache_defines=()
+case ${APACHE_FILE_READS:-production} in
+  production) ;;
+  safe) apache_defines+=(-DSafeFileReads) ;;
+  *) log "APACHE_FILE_READS must be production or safe, not '$APACHE_FILE_READS'"; exit 64 ;;
+esac
+case ${CONTENT_SERVED_BY:-alias} in
+  alias) ;;
+  xsendfile) apache_defines+=(-DContentByXSendfile) ;;
+  *) log "CONTENT_SERVED_BY must be alias or xsendfile, not '$CONTENT_SERVED_BY'"; exit 64 ;;
+esac
+log "Apache: file reads ${APACHE_FILE_READS:-production}, /content/ served by ${CONTENT_SERVED_BY:-alias}"
+
 mount-storage
 
 # Schema and demo data (the first container of a shared database does it), as
 # the user the app runs as, so seeded files belong to www-data like uploads.
 setpriv --reuid=www-data --regid=www-data --init-groups python3 -m spacedock setup
-
-storage-watch &
-watch_pid=$!
-gunicorn --config /etc/sdlab/gunicorn.conf.py &
-gunicorn_pid=$!
-# one subshell that becomes Apache, so $! is Apache's pid (for its signals)
-# shellcheck source=/dev/null
-(set +u && . /etc/apache2/envvars && set -u && exec /usr/sbin/apache2 -DFOREGROUND) &
-apache_pid=$!
-declare -A names=(["$watch_pid"]="the storage watch" ["$gunicorn_pid"]="gunicorn" ["$apache_pid"]="Apache")
-
-stopping=false
-stop() {
-  stopping=true
-  log "stopping: Apache gracefully (SIGWINCH), gunicorn gracefully (SIGTERM)"
-  kill -WINCH "$apache_pid" 2>/dev/null || true
-  kill -TERM "$gunicorn_pid" "$watch_pid" 2>/dev/null || true
-}
-trap stop TERM INT
 
 # "status 137" says little; "killed by SIGKILL" says what happened.
 how() {
@@ -58,15 +55,95 @@ how() {
   fi
 }
 
-log "running: storage watch (pid $watch_pid), gunicorn (pid $gunicorn_pid), Apache (pid $apache_pid)"
+# Production's gunicorn: GUNICORN_INSTANCES instances (systemd's
+# spacedock@<port>.service, on production's ports 8004, 8006, 8009...) behind
+# Apache's balancer://sdclusterlocal. Each is kept running as systemd keeps
+# it (Restart=always, RestartSec=60): an instance that dies is started again
+# GUNICORN_RESTART_SECONDS later, and meanwhile the balancer sends its
+# requests to the others (with one instance, as on alpha and beta: 503).
+PORTS=(8004 8006 8009 8010 8011 8012 8013 8014)
+instances=${GUNICORN_INSTANCES:-1}
+if ! [[ $instances =~ ^[1-8]$ ]]; then
+  log "GUNICORN_INSTANCES must be 1 to 8 (production's balancer has 8 members), not '$instances'"
+  exit 64
+fi
+restart_after=${GUNICORN_RESTART_SECONDS:-60}
+
+run_instance() {
+  local port=$1 child status left tenths
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child" || true; exit 0' TERM
+  while true; do
+    gunicorn --config /etc/sdlab/gunicorn.conf.py --bind "127.0.0.1:$port" --name "spacedock@$port" &
+    child=$!
+    status=0
+    wait "$child" || status=$?
+    # What is left of the instance goes, as systemd stops the rest of a unit's
+    # control group: workers orphaned by a killed master would hold the port.
+    left="--bind 127\.0\.0\.1:$port "
+    pkill --signal TERM --full -- "$left" || true
+    for ((tenths = 0; tenths < 100; tenths++)); do
+      pgrep --full -- "$left" >/dev/null || break
+      sleep 0.1
+    done
+    log "gunicorn instance $port (pid $child) ended, $(how "$status"); starting it again in ${restart_after} s"
+    sleep "$restart_after" &
+    child=$!
+    wait "$child" || true
+  done
+}
+
+write_balancer() {
+  local route
+  {
+    echo '# Written by entrypoint.sh: one member per gunicorn instance (GUNICORN_INSTANCES).'
+    echo '<Proxy "balancer://sdclusterlocal">'
+    for ((route = 1; route <= instances; route++)); do
+      echo "    BalancerMember \"http://127.0.0.1:${PORTS[route - 1]}\" route=$route"
+    done
+    echo '    # production sets it, though nothing sets the cookie'
+    echo '    ProxySet stickysession=ROUTEID'
+    echo '</Proxy>'
+  } >/run/sdlab/balancer.conf
+}
+
+storage-watch &
+watch_pid=$!
+write_balancer
+declare -A names=(["$watch_pid"]="the storage watch")
+instance_pids=()
+for ((i = 0; i < instances; i++)); do
+  run_instance "${PORTS[i]}" &
+  instance_pids+=($!)
+  names[$!]="the keeper of gunicorn instance ${PORTS[i]}"
+done
+# one subshell that becomes Apache, so $! is Apache's pid (for its signals)
+# shellcheck source=/dev/null
+(set +u && . /etc/apache2/envvars && set -u && exec /usr/sbin/apache2 -DFOREGROUND "${apache_defines[@]}") &
+apache_pid=$!
+names[$apache_pid]="Apache"
+children=("$watch_pid" "${instance_pids[@]}" "$apache_pid")
+
+stopping=false
+stop() {
+  stopping=true
+  log "stopping: Apache gracefully (SIGWINCH), gunicorn gracefully (SIGTERM)"
+  kill -WINCH "$apache_pid" 2>/dev/null || true
+  kill -TERM "${instance_pids[@]}" "$watch_pid" 2>/dev/null || true
+}
+trap stop TERM INT
+
+log "running: storage watch (pid $watch_pid), $instances gunicorn instance(s) on ${PORTS[*]:0:instances}" \
+    "of ${GUNICORN_WORKERS:-3} workers each, Apache (pid $apache_pid)"
 status=0
 exited=""
-wait -n -p exited "$watch_pid" "$gunicorn_pid" "$apache_pid" || status=$?
+wait -n -p exited "${children[@]}" || status=$?
 # Until every child has ended: a second signal interrupts `wait` too.
 wait_for_all() {
-  while kill -0 "$gunicorn_pid" 2>/dev/null || kill -0 "$apache_pid" 2>/dev/null \
-        || kill -0 "$watch_pid" 2>/dev/null; do
-    wait || true
+  local child
+  for child in "${children[@]}"; do
+    while kill -0 "$child" 2>/dev/null; do
+      wait "$child" || true
+    done
   done
 }
 if $stopping; then

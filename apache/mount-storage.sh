@@ -64,8 +64,10 @@ mount_smbfuse() {
   install -d -m 700 "$home/.smb"
   cat >"$home/.smb/smb.conf" <<EOF
 [global]
-   # As production's mount: SMB3 and an encrypted session (mount.cifs vers=3.0,seal).
+   # As production's mount: SMB 3.0 exactly and an encrypted session
+   # (mount.cifs vers=3.0,seal); libsmbclient would otherwise negotiate 3.1.1.
    client min protocol = SMB3_00
+   client max protocol = SMB3_00
    client smb encrypt = required
    # NTLMSSP with NTLMv2, as sec=ntlmssp.
    client use spnego = yes

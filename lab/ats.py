@@ -73,7 +73,9 @@ class TrafficServer:
         uses it."""
         current = int(self.record(CACHE_GENERATION))
         generation = max(current, 0) + 1
-        self.set_record(CACHE_GENERATION, str(generation))
+        result = self.lab.exec("ats", ["cache-generation", str(generation)])
+        if result.exit_code != 0:
+            raise LabError(f"cache-generation {generation} failed: {result.output.strip()}")
         poll_until(
             lambda: self.generation_in_use(client) == generation,
             timeout_s=APPLY_TIMEOUT_S, interval_s=0.5,

@@ -9,6 +9,11 @@
 #   ATS_DNS_CACHE  fast (default): follow a moved alias within 2 s
 #                  production: obey Docker DNS's 600 s TTL, as production's
 #                  defaults do (the blue-green swap bug)
+#   ATS_PURGE_FROM lab-networks (default): PURGE from the lab's container networks only
+#                  any-internal-host: production's, from the host too (SpaceDock #375)
+#   ATS_TIMEOUTS   production (default): 60 minutes, as since SpaceDock #250
+#                  before-250: ATS's defaults (a request may last 15 minutes
+#                  and be silent 30 s), for the upload-timeout scenario
 set -euo pipefail
 
 conf=/etc/trafficserver
@@ -18,6 +23,25 @@ log() { echo "entrypoint: $*" >&2; }
 
 ip2int() { local IFS=.; read -r a b c d <<<"$1"; echo $(((a << 24) + (b << 16) + (c << 8) + d)); }
 int2ip() { echo "$(($1 >> 24 & 255)).$(($1 >> 16 & 255)).$(($1 >> 8 & 255)).$(($1 & 255))"; }
+
+# records.config as shipped, plus where the cache is and how big, and the
+# cache generation `lab cache clear` last moved to (cache-generation.sh): the
+# cache outlives the container, and objects of an older generation must stay
+# unreachable.
+write_records_config() {
+  local cache=/var/cache/trafficserver generation=-1
+  [[ -s $cache/generation ]] && generation=$(<"$cache/generation")
+  {
+    cat "$templates/records.config"
+    printf '\n# Added by entrypoint.sh: the generation cache-generation.sh last set.\n'
+    printf 'CONFIG proxy.config.http.cache.generation INT %s\n' "$generation"
+  } >"$conf/records.config"
+  # One cache file of ATS_CACHE_SIZE on the volume (ATS creates it, sparse).
+  printf '# Written by entrypoint.sh from ATS_CACHE_SIZE.\n%s %s\n' "$cache" "${ATS_CACHE_SIZE:-2G}" \
+    >"$conf/storage.config"
+  chown trafficserver:trafficserver "$cache"
+  log "cache: ${ATS_CACHE_SIZE:-2G} in $cache (a volume), generation $generation"
+}
 
 write_remap_config() {
   {
@@ -44,10 +68,16 @@ write_ip_allow() {
     log "no IPv4 network found; PURGE is allowed from the container itself only"
     networks=(127.0.0.1) gateways=(127.0.0.1)
   fi
+  local denied="PURGE, PUSH, DELETE, TRACE" from="${networks[*]}"
+  case ${ATS_PURGE_FROM:-lab-networks} in
+    lab-networks) ;;
+    any-internal-host) denied="PUSH, TRACE" from="${networks[*]} and the gateways ${gateways[*]} (the host)" ;;
+    *) log "ATS_PURGE_FROM must be lab-networks or any-internal-host, not '$ATS_PURGE_FROM'"; exit 64 ;;
+  esac
   local IFS=,
-  sed -e "s#@LAB_NETWORKS@#${networks[*]}#" -e "s#@GATEWAYS@#${gateways[*]}#" \
+  sed -e "s#@LAB_NETWORKS@#${networks[*]}#" -e "s#@GATEWAYS@#${gateways[*]}#" -e "s#@GATEWAY_DENIED@#$denied#" \
     "$templates/ip_allow.yaml.in" >"$conf/ip_allow.yaml"
-  log "PURGE/DELETE allowed from ${networks[*]}; refused from the gateways ${gateways[*]} and elsewhere"
+  log "PURGE/DELETE allowed from $from only"
 }
 
 # Record overrides through the environment (PROXY_CONFIG_<NAME>) win over
@@ -71,9 +101,23 @@ follow_access_log() {
   tail --lines=0 --follow=name --retry "$log" &
 }
 
+choose_timeouts() {
+  case ${ATS_TIMEOUTS:-production} in
+    production) log "timeouts: production's (a request may last 60 min and be silent 60 min)" ;;
+    before-250)
+      export PROXY_CONFIG_HTTP_TRANSACTION_ACTIVE_TIMEOUT_IN=900 \
+        PROXY_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_IN=30 \
+        PROXY_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT=30
+      log "timeouts: before SpaceDock #250, ATS's defaults (a request may last 15 min and be silent 30 s)" ;;
+    *) log "ATS_TIMEOUTS must be production or before-250, not '$ATS_TIMEOUTS'"; exit 64 ;;
+  esac
+}
+
+write_records_config
 write_remap_config
 write_ip_allow
 choose_dns_cache
+choose_timeouts
 install -d -o trafficserver -g trafficserver /run/trafficserver
 follow_access_log
 exec traffic_manager --nosyslog

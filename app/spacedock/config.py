@@ -63,8 +63,9 @@ def defaults() -> dict[str, Any]:
         # `public, max-age=N` (ATS stores them, one copy per Cookie header, as
         # the app sends Vary: Cookie), logged-in pages say `private`.
         "PAGE_CACHE_SECONDS": 0,
-        # Largest zip an upload may produce (nginx's client_max_body_size 500m).
-        "MAX_UPLOAD_BYTES": 500 * 1024 * 1024,
+        # Largest zip an upload may produce: production's Dropzone allows
+        # 10000 MB (Dropzone's MB are MiB) and its Apache sets no body limit.
+        "MAX_UPLOAD_BYTES": 10000 * 1024 * 1024,
         # UPLOAD_CHECKS=fixed reads every file of a zip up to this size to test
         # its CRCs; a bigger zip is checked by its central directory only.
         "ZIP_TEST_MAX_BYTES": 100 * 1024 * 1024,

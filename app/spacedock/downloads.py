@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 from sqlalchemy import func, select, update
@@ -150,7 +150,10 @@ def download(mod_id: int, name: str | None, version: str | None) -> Response:
 
 @bp.get("/content/<path:path>")
 def content(path: str) -> Response:
-    """SpaceDock's fallback for /content/: no checks, no counting. Apache's
-    Alias answers /content/ before a request gets here."""
+    """SpaceDock's /content/ route: no checks, no counting. With Apache's
+    Alias (CONTENT_SERVED_BY=alias) a request never gets here. Hidden files
+    are uploads still being written aside (UPLOAD_WRITES=atomic): never served."""
     refuse_while_storage_is_down()
+    if PurePosixPath(path).name.startswith("."):
+        abort(404)
     return sendfile(path, attachment=True)

@@ -16,6 +16,7 @@ from lab import live_alias
 from lab import state as lab_state
 from lab.commands.up import wait_until_healthy
 from lab.config import LabConfig
+from lab.ats import TrafficServer
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.http import LabClient
@@ -89,3 +90,8 @@ def sql(docker_lab: DockerLab):
         assert result.exit_code == 0, result.output
         return result.output.strip()
     return run
+
+
+@pytest.fixture
+def ats(docker_lab: DockerLab) -> TrafficServer:
+    return TrafficServer(docker_lab)

@@ -22,11 +22,6 @@ ATS_VIA = "http/1.1 localhost (52K)"
 
 
 @pytest.fixture
-def ats(docker_lab: DockerLab) -> TrafficServer:
-    return TrafficServer(docker_lab)
-
-
-@pytest.fixture
 def content_files(config: LabConfig, unique: str) -> Iterator[list[str]]:
     """Two files of this test's own on the production share, as /content/ paths."""
     box = StorageBox(config, "backup")

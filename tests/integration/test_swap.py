@@ -13,13 +13,11 @@ from typing import Iterator
 
 import pytest
 
-from lab import config as lab_config
 from lab import live_alias
 from lab import state as lab_state
 from lab.commands.deploy import deploy
 from lab.commands.up import wait_until_healthy
 from lab.commands.swap import SwapRefused, swap
-from lab.compose import Compose
 from lab.config import REPO_ROOT, LabConfig
 from lab.docker_ops import DockerLab
 from lab.faults import throttled
@@ -27,6 +25,7 @@ from lab.http import LabClient, served_by
 from lab.load import Load
 from lab.scenarios import swap_under_load
 from lab.smb import StorageBox
+from lab.switches import switched
 from lab.spacedock import make_zip
 from lab.topology import FRONT_NETWORK
 
@@ -185,19 +184,9 @@ def test_swap_to_a_ref_that_does_not_come_up_is_refused(config: LabConfig, docke
 
 
 @pytest.fixture
-def ats_with_production_dns_caching(config: LabConfig, docker_lab: DockerLab) -> Iterator[None]:
-    """ATS recreated with ATS_DNS_CACHE=production, then put back as configured."""
-    def recreate(dns_cache: str | None) -> None:
-        environ = {**os.environ, **({"ATS_DNS_CACHE": dns_cache} if dns_cache else {})}
-        settings = lab_config.load(environ=environ)
-        Compose(settings, lab_state.load(settings)).up(["ats"], no_deps=True)
-        wait_until_healthy(docker_lab, ["ats"], QUIET)
-
-    recreate("production")
-    try:
+def ats_with_production_dns_caching(config: LabConfig) -> Iterator[None]:
+    with switched(config, ["ats"], {"ATS_DNS_CACHE": "production"}):
         yield
-    finally:
-        recreate(None)
 
 
 def test_with_production_dns_caching_ats_keeps_sending_to_the_old_container(

@@ -1,7 +1,8 @@
-"""A web container whose gunicorn or Apache dies (an OOM kill, a crash) exits
-at once, naming the process and how it ended, so Docker restarts or reports
-it; it never sits "Up (unhealthy)" answering 503 for good. Started again, it
-comes up healthy, whatever the killed run left behind."""
+"""A web container whose Apache or storage watch dies (an OOM kill, a crash)
+exits at once, naming the process and how it ended, so Docker restarts or
+reports it; it never sits "Up (unhealthy)" answering 503 for good. (A dead
+gunicorn instance is started again inside, as production's systemd does:
+test_production_switches.py.)"""
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,7 @@ from lab.waiting import poll_until
 
 EXIT_BOUND_S = 30
 # the oldest process whose command line matches: the master, not a worker
-MASTERS = {"gunicorn": "bin/gunicorn", "Apache": "apache2 -DFOREGROUND"}
+MASTERS = {"Apache": "apache2 -DFOREGROUND", "the storage watch": "storage-watch"}
 
 
 @pytest.mark.parametrize("process", MASTERS)

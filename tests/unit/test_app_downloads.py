@@ -179,6 +179,19 @@ def test_x_sendfile_names_the_path_as_stored_and_leaves_refusal_to_apache(make_a
     assert response.headers["X-Sendfile"] == f"{storage_root}/../outside.zip"
 
 
+@pytest.mark.parametrize("mode", ["apache", "false"])
+def test_content_never_serves_a_hidden_file_an_upload_is_still_writing(make_app: AppFactory, storage_root: Path,
+                                                                       mode: str) -> None:
+    part = storage_root / "user_1" / "Mod" / ".Mod-1.0.zip.part"
+    part.parent.mkdir(parents=True, exist_ok=True)
+    part.write_bytes(b"half a zip")
+
+    response = make_app(USE_X_ACCEL=mode).test_client().get("/content/user_1/Mod/.Mod-1.0.zip.part")
+
+    assert response.status_code == 404
+    assert "X-Sendfile" not in response.headers
+
+
 @pytest.mark.parametrize("settings", [{"USE_X_ACCEL": "false"}, {"USE_X_ACCEL": "apache"},
                                       {"CDN_DOMAIN": "spacedock.info/content"}], ids=["send-file", "x-sendfile", "cdn"])
 def test_the_fix_answers_404_for_a_missing_file_and_counts_nothing(make_app: AppFactory, storage_root: Path,

@@ -1,0 +1,46 @@
+"""A running lab switched for a while: some services recreated with some
+settings changed (a production switch such as ATS_TIMEOUTS=before-250), then
+recreated as configured again, also when interrupted (Ctrl-C) or failed."""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Callable, Iterator, Mapping, Sequence
+
+from lab import config as lab_config
+from lab import live_alias
+from lab import state as lab_state
+from lab.commands.up import wait_until_healthy
+from lab.compose import Compose
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+
+Output = Callable[[str], None]
+
+
+def recreate(config: LabConfig, services: Sequence[str], out: Output) -> None:
+    """Bring the services to what `config` says, and wait until they are healthy.
+    A recreated production container gets the live aliases back if it holds them."""
+    state = lab_state.load(config)
+    Compose(config, state).up(list(services), no_deps=True)
+    docker_lab = DockerLab(config.project)
+    live_alias.settle(docker_lab, state.live)
+    wait_until_healthy(docker_lab, services, out)
+
+
+@contextmanager
+def switched(config: LabConfig, services: Sequence[str], settings: Mapping[str, str],
+             out: Output = lambda line: None) -> Iterator[LabConfig]:
+    """The lab with `settings` changed for `services`; yields the changed configuration."""
+    unknown = sorted(set(settings) - set(config.settings))
+    if unknown:
+        raise KeyError(f"no such setting in .env.example: {', '.join(unknown)}")
+    changed = lab_config.load(config.root, environ={**os.environ, **settings})
+    shown = " ".join(f"{key}={value}" for key, value in settings.items())
+    out(f"lab: switching {', '.join(services)} to {shown}")
+    try:
+        recreate(changed, services, out)
+        yield changed
+    finally:
+        out(f"lab: putting {', '.join(services)} back as configured")
+        recreate(config, services, out)

@@ -1,0 +1,153 @@
+"""Each switch between production's behaviour and the lab's selects what it
+says: the service is recreated with the switch thrown (lab.switches), the
+behaviour shown through real traffic, and the service put back as configured."""
+from __future__ import annotations
+
+import time
+
+
+from lab.ats import TrafficServer
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.http import LabClient, cache_result, served_by
+from lab.smb import StorageBox
+from lab.switches import switched
+from lab.topology import PRODUCTION_PAIR
+from lab.waiting import poll_until
+
+ALPHA = "alpha.spacedock.info"
+BETA = "beta.spacedock.info"
+
+
+def test_with_the_timeouts_before_250_ats_runs_its_defaults(config: LabConfig, docker_lab: DockerLab) -> None:
+    records = ("transaction_active_timeout_in", "transaction_no_activity_timeout_in",
+               "transaction_no_activity_timeout_out")
+    with switched(config, ["ats"], {"ATS_TIMEOUTS": "before-250"}):
+        values = [TrafficServer(docker_lab).record(f"proxy.config.http.{record}") for record in records]
+
+    assert values == ["900", "30", "30"]
+
+
+def test_with_purge_from_any_internal_host_the_host_may_purge(config: LabConfig, client: LabClient,
+                                                             unique: str) -> None:
+    box = StorageBox(config, "backup")
+    path = f"lab-tests/{unique}.txt"
+    box.write(path, b"cached, then purged from the host\n")
+    try:
+        with switched(config, ["ats"], {"ATS_PURGE_FROM": "any-internal-host"}):
+            client.get(f"/content/{path}")
+
+            purged = client.request("PURGE", f"/content/{path}")
+
+            assert purged.status_code == 200
+            assert cache_result(client.get(f"/content/{path}", debug=True)) == "miss"
+    finally:
+        box.remove(path)
+
+
+def test_with_content_served_by_xsendfile_gunicorn_answers_content_and_ats_keeps_nothing(
+        config: LabConfig, client: LabClient, unique: str) -> None:
+    box = StorageBox(config, "beta")
+    path = f"lab-tests/{unique}.zip"
+    box.write(path, b"not really a zip\n" * 100)
+    try:
+        with switched(config, ["sd2"], {"CONTENT_SERVED_BY": "xsendfile"}):
+            first, second = (client.get(f"/content/{path}", host=BETA, debug=True) for _ in range(2))
+
+            assert first.status_code == 200 and first.content == b"not really a zip\n" * 100
+            assert "1.1 beta.spacedock.info" in first.headers["Via"]  # through gunicorn
+            assert "Expires" not in first.headers
+            assert (cache_result(first), cache_result(second)) == ("miss", "miss")
+    finally:
+        box.remove(path)
+
+
+def test_with_content_served_by_the_alias_apache_answers_content_and_ats_keeps_it(
+        config: LabConfig, client: LabClient, unique: str) -> None:
+    box = StorageBox(config, "beta")
+    path = f"lab-tests/{unique}.zip"
+    box.write(path, b"not really a zip\n" * 100)
+    try:
+        first, second = (client.get(f"/content/{path}", host=BETA, debug=True) for _ in range(2))
+
+        assert "beta.spacedock.info" not in first.headers["Via"]  # Apache from disk
+        assert "Expires" in first.headers
+        assert (cache_result(first), cache_result(second)) == ("miss", "hit-fresh")
+    finally:
+        box.remove(path)
+
+
+def test_with_safe_file_reads_apache_is_told_to_read_without_mmap_or_sendfile(config: LabConfig,
+                                                                              docker_lab: DockerLab) -> None:
+    with switched(config, ["sd2"], {"APACHE_FILE_READS": "safe"}):
+        command = docker_lab.exec("sd2", ["pgrep", "--oldest", "--list-full", "apache2"]).output
+        dumped = docker_lab.exec("sd2", ["bash", "-c", ". /etc/apache2/envvars && apache2 -DSafeFileReads "
+                                                       "-t -D DUMP_RUN_CFG 2>&1"]).output
+
+        assert "-DSafeFileReads" in command
+        assert "Syntax OK" in dumped or "ServerRoot" in dumped
+
+
+def uncached_read_s(client: LabClient, path: str) -> float:
+    """Seconds to read a file through beta's Apache from the storage box, past ATS's cache."""
+    poll_until(lambda: client.get(f"/healthz?{time.monotonic()}", host=BETA).status_code == 200, timeout_s=30,
+               awaited="beta to reach its storage (after the storage box was recreated)")
+    started = time.monotonic()
+    response = client.get(f"/content/{path}?{started}", host=BETA)
+    assert response.status_code == 200, response.status_code
+    return time.monotonic() - started
+
+
+def test_a_storage_rate_limit_slows_reads_from_the_box_to_it(config: LabConfig, client: LabClient,
+                                                            unique: str) -> None:
+    box = StorageBox(config, "beta")
+    path = f"lab-tests/{unique}.bin"
+    box.write(path, bytes(4 * 1024 * 1024))
+    try:
+        unlimited = uncached_read_s(client, path)
+        with switched(config, ["storagebox"], {"STORAGE_RATE_MBIT": "8"}):
+            limited = uncached_read_s(client, path)
+    finally:
+        box.remove(path)
+
+    assert unlimited < 1.5
+    assert limited >= 3.5  # 4 MiB at 8 Mbit/s: 4.2 s
+
+
+def kill_instance(docker_lab: DockerLab, service: str, port: int = 8004) -> None:
+    """SIGKILL a gunicorn instance's master and wait until its keeper has cleared
+    away what was left (the requests it had accepted by then get 502, as in production)."""
+    logged_before = docker_lab.logs(service).count(f"gunicorn instance {port} ")
+    killed = docker_lab.exec(service, ["pkill", "--signal", "KILL", "--oldest", "--full", "--",
+                                       f"--bind 127.0.0.1:{port}"])
+    assert killed.exit_code == 0, killed.output
+    poll_until(lambda: docker_lab.logs(service).count(f"gunicorn instance {port} ") > logged_before, timeout_s=15,
+               awaited=f"the keeper of gunicorn instance {port} in {service} to see it end")
+
+
+def test_with_two_instances_one_dying_loses_no_later_request(config: LabConfig, client: LabClient,
+                                                            docker_lab: DockerLab, live: str) -> None:
+    # the idle production container, asked by its own name: the live one keeps serving the other tests
+    idle = next(service for service in PRODUCTION_PAIR if service != live)
+    with switched(config, [idle], {"GUNICORN_RESTART_SECONDS": "5"}):
+        kill_instance(docker_lab, idle)
+
+        answers = [client.get(f"/version?after-kill={n}", host=f"{idle}.52k.de") for n in range(30)]
+
+        assert [response.status_code for response in answers] == [200] * 30
+        assert {served_by(response) for response in answers} == {idle}
+
+
+def test_a_single_instance_dying_gives_503_until_it_is_started_again(config: LabConfig, client: LabClient,
+                                                                    docker_lab: DockerLab) -> None:
+    # alpha runs one instance, as production's alpha and beta (PR #258): nothing to fail over to
+    def status() -> int:
+        return client.get(f"/version?{time.monotonic()}", host=ALPHA).status_code
+
+    with switched(config, ["sd6"], {"GUNICORN_RESTART_SECONDS": "5"}):
+        kill_instance(docker_lab, "sd6")
+        during = status()
+        poll_until(lambda: status() == 200, timeout_s=30, awaited="alpha's instance to be started again")
+
+        assert during == 503
+        assert "starting it again in 5 s" in docker_lab.logs("sd6")
