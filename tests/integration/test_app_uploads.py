@@ -40,7 +40,7 @@ CASES: dict[str, tuple[Upload, int, str]] = {
     "an absolute path": (lambda s, u: s.create_mod(f"/etc/{u}", "1.0", make_zip(1000, u)), 400, "may not contain"),
     "a version with ..": (lambda s, u: s.create_mod(f"Lab {u}", "../1.0", make_zip(1000, u)), 400, "version"),
     "an oversized upload": (lambda s, u: s.create_mod(f"Lab {u}", "1.0", make_zip(1000, u),
-                                                      declared_size=600 * 1024 * 1024),
+                                                      declared_size=10001 * 1024 * 1024),
                             413, "uploads may be at most"),
     "a mod that does not exist": (lambda s, u: s.add_version(999999, "1.0", make_zip(1000, u)),
                                   404, "there is no mod 999999"),
