@@ -15,7 +15,7 @@ LAB    := $(PYTHON) -m lab
 PYTEST := $(PYTHON) -m pytest
 export COMPOSE
 
-.PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear scenario storage \
+.PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear tls scenario storage \
         unit integration browser lifecycle \
         compose-v1 test test-clean clean
 
@@ -76,6 +76,9 @@ purge: venv ## PURGE one URL=... from ATS, sent from inside the lab
 
 cache-clear: venv ## empty ATS's cache at once (new cache generation; no restart)
 	@$(LAB) cache clear
+
+tls: venv ## the lab CA for ATS's TLS port, and how to trust it in a browser and in curl
+	@$(LAB) tls
 
 # Example: make scenario name=storage-outage how=paused
 scenario: venv ## play a fault or production bug on the running lab and report (name=..., see python -m lab scenario -h)

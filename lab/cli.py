@@ -305,6 +305,21 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
     return ExitStatus.OK
 
 
+# --- tls -------------------------------------------------------------------------------
+
+def _add_tls(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("tls", help="the lab CA (made if missing) and how to trust it in a browser and in curl")
+
+
+def _cmd_tls(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab import tls
+
+    for made in tls.ensure(config)[1]:
+        print(f"lab: made {made}", file=out)
+    print(tls.trust_instructions(config), file=out)
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]] = {
     "up": (_add_up, _cmd_up),
     "down": (_add_down, _cmd_down),
@@ -322,6 +337,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "trace": (_add_trace, _cmd_trace),
     "purge": (_add_purge, _cmd_purge),
     "cache": (_add_cache, _cmd_cache),
+    "tls": (_add_tls, _cmd_tls),
 }
 
 

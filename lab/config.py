@@ -52,6 +52,10 @@ class LabConfig:
         return int(self.settings["HTTP_PORT"])
 
     @property
+    def https_port(self) -> int:
+        return int(self.settings["HTTPS_PORT"])
+
+    @property
     def smb_port(self) -> int:
         return int(self.settings["SMB_PORT"])
 
@@ -63,6 +67,11 @@ class LabConfig:
     def http_base(self) -> str:
         """ATS, the lab's entry point, as the host reaches it."""
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def https_base(self) -> str:
+        """ATS's TLS port, as the host reaches it (certificate: lab.tls)."""
+        return f"https://127.0.0.1:{self.https_port}"
 
     @property
     def compose_file(self) -> Path:

@@ -7,6 +7,7 @@ X-Lab-Test (tags a request so the ATS and Apache logs can be searched for it).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Mapping
 
 import requests
@@ -19,11 +20,15 @@ XDEBUG_HEADERS = "X-Cache, X-Cache-Key"
 
 
 class LabClient:
-    def __init__(self, base_url: str, *, test_tag: str = "", timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(self, base_url: str, *, test_tag: str = "", timeout_s: float = DEFAULT_TIMEOUT_S,
+                 ca_file: Path | None = None) -> None:
+        """base_url: ATS's plain port, or its TLS port with the lab CA's certificate as `ca_file`."""
         self.base_url = base_url.rstrip("/")
         self.test_tag = test_tag
         self.timeout_s = timeout_s
         self.session = requests.Session()
+        # given with each request: a session's own `verify` loses to REQUESTS_CA_BUNDLE
+        self.verify: str | bool = str(ca_file) if ca_file is not None else True
 
     def request(self, method: str, path: str, *, host: str = "spacedock.info", debug: bool = False,
                 headers: Mapping[str, str] | None = None, **kwargs: Any) -> requests.Response:
@@ -36,6 +41,7 @@ class LabClient:
         sent.update(headers or {})
         kwargs.setdefault("timeout", self.timeout_s)
         kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("verify", self.verify)
         url = f"{self.base_url}{path}"
         try:
             return self.session.request(method, url, headers=sent, **kwargs)

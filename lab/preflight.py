@@ -65,6 +65,9 @@ def problems(environ: Mapping[str, str] | None = None) -> list[str]:
         )
     elif not _answers([*compose, "version"])[0]:
         found.append(f"COMPOSE={' '.join(compose)} does not run; unset it or point it at Compose.")
+    if not shutil.which("openssl"):
+        found.append("openssl is missing (it makes the lab CA for ATS's TLS port): "
+                     "install it (Debian: sudo apt-get install openssl).")
     return found
 
 

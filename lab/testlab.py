@@ -23,7 +23,7 @@ from lab.errors import LabError
 
 # The second lab's ports are looked for from the developer's plus this.
 PORT_OFFSET = 1000
-PORTS = ("HTTP_PORT", "SMB_PORT", "DB_PORT")
+PORTS = ("HTTP_PORT", "HTTPS_PORT", "SMB_PORT", "DB_PORT")
 # Front subnets are <FIRST_PREFIX>.0/24 and below: 172.31.250, 172.31.249, ...
 FIRST_PREFIX = ipaddress.ip_network("172.31.250.0/24")
 

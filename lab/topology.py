@@ -41,3 +41,7 @@ SITES = (
     Site("sd1b.52k.de", "sd1b", "production container B directly"),
     Site("sd-prod-live.52k.de", "live", "the live production container directly"),
 )
+
+# Production's names: its `protocol` is https, so its session cookie is Secure
+# and a client that logs in there must come over TLS.
+PRODUCTION_HOSTS = tuple(site.host for site in SITES if site.target in ("live", *PRODUCTION_PAIR))

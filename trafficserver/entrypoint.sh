@@ -4,8 +4,8 @@
 # traffic_server and answers `traffic_ctl`.
 #
 # Environment:
-#   HTTP_PORT      the published port; each remap rule is added again with it
-#                  (a browser sends `Host: spacedock.localhost:$HTTP_PORT`)
+#   HTTP_PORT      the published ports; each remap rule is added again with
+#   HTTPS_PORT     them (a browser sends `Host: spacedock.localhost:$HTTP_PORT`)
 #   ATS_DNS_CACHE  fast (default): follow a moved alias within 2 s
 #                  production: obey Docker DNS's 600 s TTL, as production's
 #                  defaults do (the blue-green swap bug)
@@ -43,14 +43,36 @@ write_records_config() {
   log "cache: ${ATS_CACHE_SIZE:-2G} in $cache (a volume), generation $generation"
 }
 
+# Every rule of the template (http://<name>/) again for TLS (https://<name>/),
+# and both again with the published ports, which a browser sends in its Host.
 write_remap_config() {
+  local rules="$templates/remap.config"
   {
-    cat "$templates/remap.config"
+    cat "$rules"
+    printf '\n# Added by entrypoint.sh: the same rules for TLS.\n'
+    awk '$1 == "map" { sub("^http:", "https:", $2); print }' "$rules"
     if [[ -n ${HTTP_PORT:-} && $HTTP_PORT != 80 ]]; then
       printf '\n# Added by entrypoint.sh: the same rules with the published port %s.\n' "$HTTP_PORT"
-      awk -v port="$HTTP_PORT" '$1 == "map" { sub("/$", ":" port "/", $2); print }' "$templates/remap.config"
+      awk -v port="$HTTP_PORT" '$1 == "map" { sub("/$", ":" port "/", $2); print }' "$rules"
+    fi
+    if [[ -n ${HTTPS_PORT:-} && $HTTPS_PORT != 443 ]]; then
+      printf '\n# Added by entrypoint.sh: the TLS rules with the published port %s.\n' "$HTTPS_PORT"
+      awk -v port="$HTTPS_PORT" '$1 == "map" { sub("^http:", "https:", $2); sub("/$", ":" port "/", $2); print }' "$rules"
     fi
   } >"$conf/remap.config"
+}
+
+# The lab CA's certificate and key (lab/tls.py), readable by ATS only.
+install_certificate() {
+  local from=/etc/sdlab/tls to=$conf/ssl
+  if [[ ! -s $from/server.crt || ! -s $from/server.key ]]; then
+    log "no certificate in $from (the lab makes it in .lab/tls at \`make up\`); TLS cannot start"
+    exit 1
+  fi
+  install -d -o trafficserver -g trafficserver -m 700 "$to"
+  install -o trafficserver -g trafficserver -m 644 "$from/server.crt" "$to/server.crt"
+  install -o trafficserver -g trafficserver -m 600 "$from/server.key" "$to/server.key"
+  log "TLS on 443 with the lab CA's certificate for every host name"
 }
 
 # The lab networks this container is on, and their Docker gateways, where
@@ -115,6 +137,7 @@ choose_timeouts() {
 
 write_records_config
 write_remap_config
+install_certificate
 write_ip_allow
 choose_dns_cache
 choose_timeouts

@@ -66,7 +66,10 @@ def render_urls(config: LabConfig, live: str) -> str:
     lines = ["Open in a browser (*.localhost names resolve to this machine by themselves):"]
     lines += [row(f"http://{site.host}:{port}/", goes_to(site.target, site.what))
               for site in SITES if site.browsable]
-    lines += ["", "Every other name goes through the same port with its Host header, e.g.",
+    lines += ["", f"The same over TLS (HTTP/2) on port {config.https_port}, certificate from the lab CA "
+                  "(`make tls`: how to trust it), e.g.",
+              f"  https://spacedock.localhost:{config.https_port}/"]
+    lines += ["", "Every other name goes through the same ports with its Host header, e.g.",
               f"  curl -H 'Host: spacedock.info' {config.http_base}/"]
     lines += [row(site.host, goes_to(site.target, site.what)) for site in SITES if not site.browsable]
     lines += [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Sequence
 
-from lab import evidence, images, live_alias, preflight
+from lab import evidence, images, live_alias, preflight, tls
 from lab import state as lab_state
 from lab.commands import status as status_command
 from lab.compose import Compose
@@ -52,6 +52,8 @@ def run(config: LabConfig, out: Output, *, build: bool = True) -> str:
     if build:
         images.ensure_base(config, out)
         images.build_all(config, out)
+    for made in tls.ensure(config)[1]:
+        out(f"lab: made {made} (lab only; `make tls` says how to trust it)")
     out(f"lab: starting the services with {compose.flavour}")
     lab = DockerLab(config.project)
     try:

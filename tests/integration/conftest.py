@@ -21,7 +21,8 @@ from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.http import LabClient
 from lab.spacedock import SpaceDockClient
-from lab.topology import SERVICES
+from lab.tls import lab_tls
+from lab.topology import PRODUCTION_HOSTS, SERVICES
 
 HERE = Path(__file__).parent
 READY_TIMEOUT_S = 60
@@ -67,8 +68,13 @@ def client(config: LabConfig, docker_lab: DockerLab, request: pytest.FixtureRequ
 def author(config: LabConfig, client: LabClient):
     """author(host) -> a SpaceDockClient logged in as the demo user `user` on that site."""
     def log_in(host: str = "spacedock.info") -> SpaceDockClient:
-        # a session of its own: each site has its own cookie
-        session_client = LabClient(config.http_base, test_tag=client.test_tag)
+        # a session of its own: each site has its own cookie; production's is
+        # Secure (its protocol is https), so production is asked over TLS
+        if host in PRODUCTION_HOSTS:
+            session_client = LabClient(config.https_base, test_tag=client.test_tag,
+                                       ca_file=lab_tls(config).ca_cert)
+        else:
+            session_client = LabClient(config.http_base, test_tag=client.test_tag)
         spacedock = SpaceDockClient(session_client, host)
         spacedock.login("user", config.get("DEMO_PASSWORD"))
         return spacedock

@@ -22,9 +22,9 @@ def sha256(data: bytes) -> str:
 
 
 def content_path(location: str) -> str:
-    """http://spacedock.info/content/<path> -> /content/<path>"""
-    assert location.startswith("http://spacedock.info/content/"), location
-    return location[len("http://spacedock.info"):]
+    """https://spacedock.info/content/<path> -> /content/<path>"""
+    assert location.startswith("https://spacedock.info/content/"), location
+    return location[len("https://spacedock.info"):]
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_cdn_redirect_leads_to_bytes_apache_serves_from_content(
     redirect = client.get(mod["download_url"])
     response = client.get(content_path(redirect.headers["Location"]))
 
-    assert redirect.headers["Location"] == f"http://spacedock.info/content/{mod['storage_path']}"
+    assert redirect.headers["Location"] == f"https://spacedock.info/content/{mod['storage_path']}"
     assert via_hops(redirect) == ["1.1 spacedock.info", "http/1.1 localhost (52K)"]
     assert via_hops(response) == FROM_DISK
     assert response.content == data

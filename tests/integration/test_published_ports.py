@@ -38,7 +38,7 @@ def test_only_ats_storagebox_and_db_publish_ports(docker_lab: DockerLab, config:
     ports = {service: sorted(port for _, port in bindings) for service, bindings in published(docker_lab).items()}
 
     assert ports == {
-        "ats": [str(config.http_port)],
+        "ats": sorted([str(config.http_port), str(config.https_port)]),
         "storagebox": [str(config.smb_port)],
         "db": [str(config.db_port)],
     }
@@ -51,7 +51,7 @@ def test_every_published_port_is_bound_to_loopback(docker_lab: DockerLab) -> Non
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the host's /proc/net/tcp")
-@pytest.mark.parametrize("setting", ["HTTP_PORT", "SMB_PORT", "DB_PORT"])
+@pytest.mark.parametrize("setting", ["HTTP_PORT", "HTTPS_PORT", "SMB_PORT", "DB_PORT"])
 def test_host_listens_on_the_published_port_on_loopback_only(config: LabConfig, setting: str) -> None:
     addresses = listening_addresses(int(config.get(setting)))
 

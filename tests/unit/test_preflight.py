@@ -42,3 +42,13 @@ def test_compose_v1_is_used_when_v2_is_missing(monkeypatch: pytest.MonkeyPatch) 
 
 def test_compose_variable_chooses_the_flavour() -> None:
     assert preflight.detect_compose(environ={"COMPOSE": "docker-compose"}) == ["docker-compose"]
+
+
+def test_missing_openssl_is_reported_with_how_to_get_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preflight.shutil, "which", lambda name: None if name == "openssl" else f"/usr/bin/{name}")
+    monkeypatch.setattr(preflight, "_answers", lambda command, timeout_s=20: (True, "ok"))
+
+    problems = preflight.problems(environ={})
+
+    assert problems == ["openssl is missing (it makes the lab CA for ATS's TLS port): "
+                        "install it (Debian: sudo apt-get install openssl)."]
