@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 
 from lab import config as lab_config
 from lab import live_alias
 from lab import state as lab_state
+from lab.ats import TrafficServer
 from lab.commands.up import wait_until_healthy
 from lab.config import LabConfig
-from lab.ats import TrafficServer
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.http import LabClient
+from lab.smb import StorageBox
 from lab.spacedock import SpaceDockClient
 from lab.tls import lab_tls
 from lab.topology import PRODUCTION_HOSTS, SERVICES
@@ -101,3 +103,20 @@ def sql(docker_lab: DockerLab):
 @pytest.fixture
 def ats(docker_lab: DockerLab) -> TrafficServer:
     return TrafficServer(docker_lab)
+
+
+@pytest.fixture
+def file_on_share(config: LabConfig, unique: str) -> Iterator[Callable[..., str]]:
+    """file_on_share(share, data, suffix=".txt") -> the path of a file of this
+    test's own on that share of the storage box; removed after the test."""
+    written: list[tuple[str, str]] = []
+
+    def write(share: str, data: bytes, suffix: str = ".txt") -> str:
+        path = f"lab-tests/{unique}-{len(written)}{suffix}"
+        StorageBox(config, share).write(path, data)
+        written.append((share, path))
+        return path
+
+    yield write
+    for share, path in written:
+        StorageBox(config, share).remove(path)

@@ -10,13 +10,13 @@ from lab.ats import TrafficServer
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, cache_result, served_by
-from lab.smb import StorageBox
 from lab.switches import switched
 from lab.topology import PRODUCTION_PAIR
 from lab.waiting import poll_until
 
 ALPHA = "alpha.spacedock.info"
 BETA = "beta.spacedock.info"
+NOT_A_ZIP = b"not really a zip\n" * 100
 
 
 def test_with_the_timeouts_before_250_ats_runs_its_defaults(config: LabConfig, docker_lab: DockerLab) -> None:
@@ -29,52 +29,38 @@ def test_with_the_timeouts_before_250_ats_runs_its_defaults(config: LabConfig, d
 
 
 def test_with_purge_from_any_internal_host_the_host_may_purge(config: LabConfig, client: LabClient,
-                                                             unique: str) -> None:
-    box = StorageBox(config, "backup")
-    path = f"lab-tests/{unique}.txt"
-    box.write(path, b"cached, then purged from the host\n")
-    try:
-        with switched(config, ["ats"], {"ATS_PURGE_FROM": "any-internal-host"}):
-            client.get(f"/content/{path}")
+                                                             file_on_share) -> None:
+    path = f"/content/{file_on_share('backup', b'cached, then purged from the host')}"
+    with switched(config, ["ats"], {"ATS_PURGE_FROM": "any-internal-host"}):
+        client.get(path)
 
-            purged = client.request("PURGE", f"/content/{path}")
+        purged = client.request("PURGE", path)
 
-            assert purged.status_code == 200
-            assert cache_result(client.get(f"/content/{path}", debug=True)) == "miss"
-    finally:
-        box.remove(path)
+        assert purged.status_code == 200
+        assert cache_result(client.get(path, debug=True)) == "miss"
 
 
 def test_with_content_served_by_xsendfile_gunicorn_answers_content_and_ats_keeps_nothing(
-        config: LabConfig, client: LabClient, unique: str) -> None:
-    box = StorageBox(config, "beta")
-    path = f"lab-tests/{unique}.zip"
-    box.write(path, b"not really a zip\n" * 100)
-    try:
-        with switched(config, ["sd2"], {"CONTENT_SERVED_BY": "xsendfile"}):
-            first, second = (client.get(f"/content/{path}", host=BETA, debug=True) for _ in range(2))
+        config: LabConfig, client: LabClient, file_on_share) -> None:
+    path = f"/content/{file_on_share('beta', NOT_A_ZIP, '.zip')}"
+    with switched(config, ["sd2"], {"CONTENT_SERVED_BY": "xsendfile"}):
+        first, second = (client.get(path, host=BETA, debug=True) for _ in range(2))
 
-            assert first.status_code == 200 and first.content == b"not really a zip\n" * 100
-            assert "1.1 beta.spacedock.info" in first.headers["Via"]  # through gunicorn
-            assert "Expires" not in first.headers
-            assert (cache_result(first), cache_result(second)) == ("miss", "miss")
-    finally:
-        box.remove(path)
+        assert first.status_code == 200 and first.content == NOT_A_ZIP
+        assert "1.1 beta.spacedock.info" in first.headers["Via"]  # through gunicorn
+        assert "Expires" not in first.headers
+        assert (cache_result(first), cache_result(second)) == ("miss", "miss")
 
 
-def test_with_content_served_by_the_alias_apache_answers_content_and_ats_keeps_it(
-        config: LabConfig, client: LabClient, unique: str) -> None:
-    box = StorageBox(config, "beta")
-    path = f"lab-tests/{unique}.zip"
-    box.write(path, b"not really a zip\n" * 100)
-    try:
-        first, second = (client.get(f"/content/{path}", host=BETA, debug=True) for _ in range(2))
+def test_with_content_served_by_the_alias_apache_answers_content_and_ats_keeps_it(client: LabClient,
+                                                                                  file_on_share) -> None:
+    path = f"/content/{file_on_share('beta', NOT_A_ZIP, '.zip')}"
 
-        assert "beta.spacedock.info" not in first.headers["Via"]  # Apache from disk
-        assert "Expires" in first.headers
-        assert (cache_result(first), cache_result(second)) == ("miss", "hit-fresh")
-    finally:
-        box.remove(path)
+    first, second = (client.get(path, host=BETA, debug=True) for _ in range(2))
+
+    assert "beta.spacedock.info" not in first.headers["Via"]  # Apache from disk
+    assert "Expires" in first.headers
+    assert (cache_result(first), cache_result(second)) == ("miss", "hit-fresh")
 
 
 def test_with_safe_file_reads_apache_is_told_to_read_without_mmap_or_sendfile(config: LabConfig,
@@ -99,16 +85,12 @@ def uncached_read_s(client: LabClient, path: str) -> float:
 
 
 def test_a_storage_rate_limit_slows_reads_from_the_box_to_it(config: LabConfig, client: LabClient,
-                                                            unique: str) -> None:
-    box = StorageBox(config, "beta")
-    path = f"lab-tests/{unique}.bin"
-    box.write(path, bytes(4 * 1024 * 1024))
-    try:
-        unlimited = uncached_read_s(client, path)
-        with switched(config, ["storagebox"], {"STORAGE_RATE_MBIT": "8"}):
-            limited = uncached_read_s(client, path)
-    finally:
-        box.remove(path)
+                                                            file_on_share) -> None:
+    path = file_on_share("beta", bytes(4 * 1024 * 1024), ".bin")
+
+    unlimited = uncached_read_s(client, path)
+    with switched(config, ["storagebox"], {"STORAGE_RATE_MBIT": "8"}):
+        limited = uncached_read_s(client, path)
 
     assert unlimited < 1.5
     assert limited >= 3.5  # 4 MiB at 8 Mbit/s: 4.2 s

@@ -14,7 +14,6 @@ from lab.ats import Target, TrafficServer
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, cache_result
-from lab.smb import StorageBox
 from lab.tls import lab_tls
 from lab.topology import SITES
 
@@ -63,20 +62,15 @@ def test_beta_and_alpha_keep_plain_http_as_their_protocol(client: LabClient) -> 
     assert response.status_code == 200
 
 
-def test_http_and_https_share_one_cached_copy_and_one_purge(config: LabConfig, client: LabClient,
-                                                            secure_client: LabClient, ats: TrafficServer,
-                                                            unique: str) -> None:
-    box = StorageBox(config, "backup")
-    path = f"/content/lab-tests/{unique}.txt"
-    box.write(path.removeprefix("/content/"), b"one copy for both schemes\n")
-    try:
-        over_tls = secure_client.get(path, debug=True)
-        plain = client.get(path, debug=True)
-        # the app's PURGE goes to ATS's plain port, as SpaceDock's cdn-internal one
-        purged = ats.purge(Target("spacedock.info", path))
-        after_purge = secure_client.get(path, debug=True)
-    finally:
-        box.remove(path.removeprefix("/content/"))
+def test_http_and_https_share_one_cached_copy_and_one_purge(client: LabClient, secure_client: LabClient,
+                                                            ats: TrafficServer, file_on_share) -> None:
+    path = f"/content/{file_on_share('backup', b'one copy for both schemes')}"
+
+    over_tls = secure_client.get(path, debug=True)
+    plain = client.get(path, debug=True)
+    # the app's PURGE goes to ATS's plain port, as SpaceDock's cdn-internal one
+    purged = ats.purge(Target("spacedock.info", path))
+    after_purge = secure_client.get(path, debug=True)
 
     assert (cache_result(over_tls), cache_result(plain)) == ("miss", "hit-fresh")
     assert over_tls.headers["X-Cache-Key"] == plain.headers["X-Cache-Key"]
