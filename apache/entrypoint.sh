@@ -68,23 +68,30 @@ if ! [[ $instances =~ ^[1-8]$ ]]; then
   exit 64
 fi
 restart_after=${GUNICORN_RESTART_SECONDS:-60}
+if ! [[ $restart_after =~ ^[0-9]+$ ]]; then
+  log "GUNICORN_RESTART_SECONDS must be a number of seconds, not '$restart_after'"
+  exit 64
+fi
 
+# Keeps one instance running. Each instance is a process group of its own
+# (setsid: the master's pid is the group's id), so what is left of it after its
+# master dies (orphaned workers, which would hold the port) goes with it, as
+# systemd stops the rest of a unit's control group: SIGTERM, then SIGKILL 30 s
+# later for a worker still busy with a request.
 run_instance() {
-  local port=$1 child status left tenths
-  trap 'kill -TERM "$child" 2>/dev/null; wait "$child" || true; exit 0' TERM
+  local port=$1 child="" status tenths
+  trap '[[ -n $child ]] && kill -TERM "$child" 2>/dev/null; wait "$child" || true; exit 0' TERM
   while true; do
-    gunicorn --config /etc/sdlab/gunicorn.conf.py --bind "127.0.0.1:$port" --name "spacedock@$port" &
+    setsid gunicorn --config /etc/sdlab/gunicorn.conf.py --bind "127.0.0.1:$port" --name "spacedock@$port" &
     child=$!
     status=0
     wait "$child" || status=$?
-    # What is left of the instance goes, as systemd stops the rest of a unit's
-    # control group: workers orphaned by a killed master would hold the port.
-    left="--bind 127\.0\.0\.1:$port "
-    pkill --signal TERM --full -- "$left" || true
-    for ((tenths = 0; tenths < 100; tenths++)); do
-      pgrep --full -- "$left" >/dev/null || break
+    kill -TERM -- "-$child" 2>/dev/null || true
+    for ((tenths = 0; tenths < 300; tenths++)); do
+      kill -0 -- "-$child" 2>/dev/null || break
       sleep 0.1
     done
+    kill -KILL -- "-$child" 2>/dev/null || true
     log "gunicorn instance $port (pid $child) ended, $(how "$status"); starting it again in ${restart_after} s"
     sleep "$restart_after" &
     child=$!

@@ -126,6 +126,11 @@ class DockerLab:
         )
         return ExecResult(result.exit_code, (result.output or b"").decode(errors="replace"))
 
+    def command_line(self, service: str, pattern: str) -> str:
+        """The pid and command line of the oldest process in the service's
+        container whose command line matches `pattern` (a master, not a worker)."""
+        return self.exec(service, ["pgrep", "--oldest", "--list-full", "--", pattern]).output.strip()
+
     def logs(self, service: str, *, tail: int | str = "all") -> str:
         container = self.container(service)
         output = self._call(f"read the logs of {service}", lambda: container.logs(timestamps=True, tail=tail))

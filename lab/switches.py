@@ -3,11 +3,9 @@ settings changed (a production switch such as ATS_TIMEOUTS=before-250), then
 recreated as configured again, also when interrupted (Ctrl-C) or failed."""
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping, Sequence
 
-from lab import config as lab_config
 from lab import live_alias
 from lab import state as lab_state
 from lab.commands.up import wait_until_healthy
@@ -34,8 +32,8 @@ def switched(config: LabConfig, services: Sequence[str], settings: Mapping[str, 
     """The lab with `settings` changed for `services`; yields the changed configuration."""
     unknown = sorted(set(settings) - set(config.settings))
     if unknown:
-        raise KeyError(f"no such setting in .env.example: {', '.join(unknown)}")
-    changed = lab_config.load(config.root, environ={**os.environ, **settings})
+        raise KeyError(f"no such setting: {', '.join(unknown)}")
+    changed = LabConfig(config.root, {**config.settings, **settings})
     shown = " ".join(f"{key}={value}" for key, value in settings.items())
     out(f"lab: switching {', '.join(services)} to {shown}")
     try:

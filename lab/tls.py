@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.config import LabConfig
+from lab.errors import LabError
 from lab.topology import SITES
 
 CA_DAYS = 3650
@@ -24,23 +25,25 @@ CA_NAMES = ("spacedock.info", "localhost", "52k.de")
 
 @dataclass(frozen=True)
 class LabTls:
+    """.lab/tls/ca/ (the CA, mode 0700, never mounted anywhere) and .lab/tls/ats/
+    (ATS's certificate and key: the only folder ATS sees, read-only)."""
     folder: Path
 
     @property
     def ca_cert(self) -> Path:
-        return self.folder / "ca.crt"
+        return self.folder / "ca" / "ca.crt"
 
     @property
     def ca_key(self) -> Path:
-        return self.folder / "ca.key"
+        return self.folder / "ca" / "ca.key"
 
     @property
     def server_cert(self) -> Path:
-        return self.folder / "server.crt"
+        return self.folder / "ats" / "server.crt"
 
     @property
     def server_key(self) -> Path:
-        return self.folder / "server.key"
+        return self.folder / "ats" / "server.key"
 
 
 def host_names() -> list[str]:
@@ -48,7 +51,11 @@ def host_names() -> list[str]:
 
 
 def openssl(*args: str | Path) -> str:
-    return subprocess.run(["openssl", *map(str, args)], check=True, capture_output=True, text=True).stdout
+    command = ["openssl", *map(str, args)]
+    try:
+        return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    except subprocess.CalledProcessError as error:
+        raise LabError(f"openssl {args[0]} failed (exit {error.returncode}): {error.stderr.strip()[-300:]}") from error
 
 
 def lab_tls(config: LabConfig) -> LabTls:
@@ -71,15 +78,16 @@ def _server_cert_is_current(tls: LabTls, names: list[str]) -> bool:
 def ensure(config: LabConfig) -> tuple[LabTls, list[str]]:
     """Make what is missing or out of date; returns the files and what was made."""
     tls = lab_tls(config)
-    tls.folder.mkdir(parents=True, exist_ok=True)
+    tls.ca_key.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tls.server_key.parent.mkdir(parents=True, exist_ok=True)
     made = []
     if not tls.ca_cert.exists() or not tls.ca_key.exists():
         openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", str(CA_DAYS),
                 "-keyout", tls.ca_key, "-out", tls.ca_cert,
-                "-subj", f"/O=sdlab/CN=sdlab lab CA ({config.root.name}, lab only)",
+                "-subj", "/O=sdlab/CN=sdlab lab CA (lab only)",
                 "-addext", "basicConstraints=critical,CA:TRUE",
                 "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-                # it can sign for the lab's names only, so trusting it risks nothing else
+                # it can sign for the lab's names only: trusting it risks those names, no others
                 "-addext", "nameConstraints=critical," + ",".join(f"permitted;DNS:{name}" for name in CA_NAMES)
                 + ",permitted;IP:127.0.0.0/255.0.0.0")
         tls.ca_key.chmod(0o600)
@@ -119,6 +127,11 @@ def trust_instructions(config: LabConfig) -> str:
         f"  certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n 'sdlab lab CA' -i {tls.ca_cert}",
         f"Firefox: Settings > Privacy & Security > Certificates > View Certificates > Authorities > Import {tls.ca_cert}",
         "",
-        f"Then open https://spacedock.localhost:{port}/ (also beta., alpha.). The CA may sign for",
-        f"{', '.join(CA_NAMES)} and the names under them only (name constraints), nothing else.",
+        f"Then open https://spacedock.localhost:{port}/ (also beta., alpha.).",
+        "",
+        f"The CA may sign for {', '.join(CA_NAMES)}, the names under them and 127.0.0.0/8 only",
+        f"(name constraints). Its key stays in {tls.ca_key.parent} (yours only, never mounted",
+        "into a container), but whoever had it could pass for those names, the real spacedock.info",
+        "among them, to a browser that trusts the CA: remove the CA from the browser when you are",
+        "done with the lab. `make clean` deletes it (and a new one is made at the next `make up`).",
     ])

@@ -29,6 +29,10 @@ printf 'username = %s\npassword = %s\n' "$SMB_USER" "$SMB_PASSWORD" >/run/sdlab/
 # A delay needs the kernel's netem qdisc; a rate alone uses tbf.
 shape_link() {
   local delay=${STORAGE_DELAY_MS:-0} rate=${STORAGE_RATE_MBIT:-0} qdisc=()
+  if ! [[ $delay =~ ^[0-9]+$ && $rate =~ ^[0-9]+$ ]]; then
+    log "STORAGE_DELAY_MS and STORAGE_RATE_MBIT must be whole numbers (ms, Mbit/s), not '$delay' and '$rate'"
+    exit 64
+  fi
   if ((delay > 0)); then
     qdisc=(netem delay "${delay}ms")
     ((rate > 0)) && qdisc+=(rate "${rate}mbit")

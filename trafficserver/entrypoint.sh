@@ -1,9 +1,11 @@
 #!/bin/bash
-# Starts sdlab's ATS: writes the two config files that depend on where the
-# container runs, then hands over to traffic_manager, which starts and watches
-# traffic_server and answers `traffic_ctl`.
+# Starts sdlab's ATS: writes the config files that depend on where the
+# container runs (records.config, storage.config, remap.config, ip_allow.yaml),
+# installs the TLS certificate, then hands over to traffic_manager, which starts
+# and watches traffic_server and answers `traffic_ctl`.
 #
 # Environment:
+#   ATS_CACHE_SIZE the cache's size on the ats-cache volume (4G)
 #   HTTP_PORT      the published ports; each remap rule is added again with
 #   HTTPS_PORT     them (a browser sends `Host: spacedock.localhost:$HTTP_PORT`)
 #   ATS_DNS_CACHE  fast (default): follow a moved alias within 2 s
@@ -30,6 +32,10 @@ int2ip() { echo "$(($1 >> 24 & 255)).$(($1 >> 16 & 255)).$(($1 >> 8 & 255)).$(($
 # unreachable.
 write_records_config() {
   local cache=/var/cache/trafficserver generation=-1
+  if ! [[ ${ATS_CACHE_SIZE:-4G} =~ ^[0-9]+[KMGT]?$ ]]; then
+    log "ATS_CACHE_SIZE must be a size such as 4G or 512M, not '$ATS_CACHE_SIZE'"
+    exit 64
+  fi
   [[ -s $cache/generation ]] && generation=$(<"$cache/generation")
   {
     cat "$templates/records.config"
@@ -37,10 +43,10 @@ write_records_config() {
     printf 'CONFIG proxy.config.http.cache.generation INT %s\n' "$generation"
   } >"$conf/records.config"
   # One cache file of ATS_CACHE_SIZE on the volume (ATS creates it, sparse).
-  printf '# Written by entrypoint.sh from ATS_CACHE_SIZE.\n%s %s\n' "$cache" "${ATS_CACHE_SIZE:-2G}" \
+  printf '# Written by entrypoint.sh from ATS_CACHE_SIZE.\n%s %s\n' "$cache" "${ATS_CACHE_SIZE:-4G}" \
     >"$conf/storage.config"
   chown trafficserver:trafficserver "$cache"
-  log "cache: ${ATS_CACHE_SIZE:-2G} in $cache (a volume), generation $generation"
+  log "cache: ${ATS_CACHE_SIZE:-4G} in $cache (a volume), generation $generation"
 }
 
 # Every rule of the template (http://<name>/) again for TLS (https://<name>/),
@@ -66,7 +72,7 @@ write_remap_config() {
 install_certificate() {
   local from=/etc/sdlab/tls to=$conf/ssl
   if [[ ! -s $from/server.crt || ! -s $from/server.key ]]; then
-    log "no certificate in $from (the lab makes it in .lab/tls at \`make up\`); TLS cannot start"
+    log "no certificate in $from (the lab makes it in .lab/tls/ats at \`make up\`); TLS cannot start"
     exit 1
   fi
   install -d -o trafficserver -g trafficserver -m 700 "$to"

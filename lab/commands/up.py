@@ -52,12 +52,17 @@ def run(config: LabConfig, out: Output, *, build: bool = True) -> str:
     if build:
         images.ensure_base(config, out)
         images.build_all(config, out)
-    for made in tls.ensure(config)[1]:
-        out(f"lab: made {made} (lab only; `make tls` says how to trust it)")
+    made = tls.ensure(config)[1]
+    for thing in made:
+        out(f"lab: made {thing} (lab only; `make tls` says how to trust it)")
     out(f"lab: starting the services with {compose.flavour}")
     lab = DockerLab(config.project)
     try:
+        ats_was_running = lab.healths(["ats"])["ats"] not in ("missing", "exited", "created")
         compose.up()
+        if made and ats_was_running:
+            out("lab: restarting ATS for its new certificate (it reads it at start)")
+            lab.restart("ats")
         live_alias.settle(lab, state.live)
         out(f"lab: {state.live} holds sd-prod-live.52k and sd1.52k")
         wait_until_healthy(lab, SERVICES, out)

@@ -81,7 +81,10 @@ def probes(content_path: str) -> list[Probe]:
     ]
 
 
-def _round(client: LabClient, report: OutageReport, started: float, checks: list[Probe]) -> set[int | None]:
+def _round(client: LabClient, report: OutageReport, started: float,
+           checks: list[Probe]) -> tuple[float, set[int | None]]:
+    """Ask every probe once; returns when the round began and the statuses seen."""
+    began = time.monotonic()
     seen = set()
     for probe in checks:
         sent = time.monotonic()
@@ -93,12 +96,13 @@ def _round(client: LabClient, report: OutageReport, started: float, checks: list
         took = time.monotonic() - sent
         report.answers.append(Answer(round(sent - started, 2), probe.name, status, round(took, 2)))
         seen.add(status)
-    return seen
+    return began, seen
 
 
 def run(config: LabConfig, lab: DockerLab, how: str, out: Output = print) -> OutageReport:
     """how: 'stopped' or 'paused'. Leaves the lab healthy again."""
     fault, repair = {"stopped": (lab.stop, lab.start), "paused": (lab.pause, lab.unpause)}[how]
+
     def new_client() -> LabClient:  # one per thread: a requests.Session is not to be shared
         return LabClient(config.http_base, test_tag=f"scenario storage-outage {how}", timeout_s=ANSWER_BOUND_S + 5)
 
@@ -111,30 +115,35 @@ def run(config: LabConfig, lab: DockerLab, how: str, out: Output = print) -> Out
     out(f"scenario: storage box {how} now")
     outage_started = time.monotonic()
     fault("storagebox")
-    try:
-        # A round of probes every half second, each in a thread of its own, so
-        # that a request caught by the freeze (it may hang for 12 s) does not
-        # hold back the rounds sent after it: the figure is when a round sent
-        # then got 503 from every probe, not when the stragglers gave up.
-        rounds: list[tuple[float, Future[set[int | None]]]] = []
-        with ThreadPoolExecutor(max_workers=MAX_ROUNDS_IN_FLIGHT) as pool:
-            def refused_round_sent_at() -> float | None:
-                rounds.append((time.monotonic(), pool.submit(_round, new_client(), report, outage_started, checks)))
-                return next((sent for sent, result in rounds if result.done() and result.result() == {503}), None)
+    # A round of probes every half second, each in a thread of its own, so that
+    # a request caught by the freeze (it may hang for 12 s) does not hold back
+    # the rounds sent after it: the figure is when a round that got 503 from
+    # every probe began, not when the stragglers gave up.
+    pool = ThreadPoolExecutor(max_workers=MAX_ROUNDS_IN_FLIGHT)
+    rounds: list[Future[tuple[float, set[int | None]]]] = []
 
-            sent_at = poll_until(refused_round_sent_at, timeout_s=REFUSED_WITHIN_S + ANSWER_BOUND_S,
-                                 interval_s=0.5, awaited="a round of probes all answered 503 during the outage")
-        report.refused_after_s = sent_at - outage_started
+    def refused_round_began() -> float | None:
+        rounds.append(pool.submit(_round, new_client(), report, outage_started, checks))
+        finished = (future.result() for future in rounds if future.done())
+        return next((began for began, statuses in finished if statuses == {503}), None)
+
+    try:
+        began = poll_until(refused_round_began, timeout_s=REFUSED_WITHIN_S + ANSWER_BOUND_S, interval_s=0.5,
+                           awaited="a round of probes all answered 503 during the outage")
+        report.refused_after_s = began - outage_started
         out(f"scenario: every probe answers 503 when sent {report.refused_after_s:.1f} s into the outage")
     finally:
+        # the box comes back at once; rounds still hanging on it end by themselves
+        pool.shutdown(wait=False, cancel_futures=True)
         out("scenario: storage box back")
         back = time.monotonic()
         repair("storagebox")
-    poll_until(lambda: _round(client, report, outage_started, checks) == {200},
+    poll_until(lambda: _round(client, report, outage_started, checks)[1] == {200},
                timeout_s=RECOVERED_WITHIN_S + ANSWER_BOUND_S, interval_s=0.5,
                awaited="every probe to be served again after the outage")
     report.recovered_after_s = time.monotonic() - back
     out(f"scenario: served again {report.recovered_after_s:.1f} s after the box returned")
+    pool.shutdown(wait=True)
     try:
         wait_until_healthy(lab, SERVICES, out, timeout_s=60)
     finally:

@@ -6,15 +6,11 @@ without a restart. Each test uses URLs of its own (a unique query string or
 file), so tests never see each other's cached copies."""
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 
 from lab.ats import Target, TrafficServer
-from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, cache_result, served_by
-from lab.smb import StorageBox
 from lab.waiting import poll_until
 
 ALPHA = "alpha.spacedock.info"  # the environment whose pages are cacheable (PAGE_CACHE_SECONDS)
@@ -22,15 +18,9 @@ ATS_VIA = "http/1.1 localhost (52K)"
 
 
 @pytest.fixture
-def content_files(config: LabConfig, unique: str) -> Iterator[list[str]]:
+def content_files(file_on_share) -> list[str]:
     """Two files of this test's own on the production share, as /content/ paths."""
-    box = StorageBox(config, "backup")
-    names = [f"lab-tests/{unique}-{letter}.txt" for letter in "ab"]
-    for name in names:
-        box.write(name, f"{name}\n".encode() * 100)
-    yield [f"/content/{name}" for name in names]
-    for name in names:
-        box.remove(name)
+    return [f"/content/{file_on_share('backup', letter.encode() * 1000)}" for letter in "ab"]
 
 
 def twice(client: LabClient, path: str, **options) -> tuple:

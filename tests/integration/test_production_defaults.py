@@ -23,10 +23,6 @@ def listening_ports(docker_lab: DockerLab, service: str) -> set[str]:
     return {line.split()[3].rsplit(":", 1)[1] for line in listing.splitlines() if "127.0.0.1:" in line}
 
 
-def apache_command_line(docker_lab: DockerLab, service: str) -> str:
-    return docker_lab.exec(service, ["pgrep", "--oldest", "--list-full", "apache2"]).output
-
-
 @pytest.mark.parametrize("record", [
     "proxy.config.http.transaction_active_timeout_in",
     "proxy.config.http.transaction_no_activity_timeout_in",
@@ -71,7 +67,7 @@ def test_gunicorn_gives_running_requests_its_default_30_s_on_a_stop(docker_lab: 
 
 @pytest.mark.parametrize("service", ["sd1a", "sd2", "sd6"])
 def test_apache_reads_files_with_its_defaults_as_production(docker_lab: DockerLab, service: str) -> None:
-    assert "SafeFileReads" not in apache_command_line(docker_lab, service)
+    assert "SafeFileReads" not in docker_lab.command_line(service, "apache2")
 
 
 @pytest.mark.parametrize("service", ["sd1a", "sd1b", "sd2", "sd6"])

@@ -55,11 +55,22 @@ def test_production_s_session_cookie_is_secure(config: LabConfig, secure_client:
     assert "; Secure" in response.headers["Set-Cookie"]
 
 
-def test_beta_and_alpha_keep_plain_http_as_their_protocol(client: LabClient) -> None:
-    response = client.get("/mod/1/download", host="beta.spacedock.info")
+def test_beta_keeps_plain_http_as_its_protocol_and_a_cookie_that_is_not_secure(config: LabConfig,
+                                                                              client: LabClient) -> None:
+    response = client.post("/login", host="beta.spacedock.info",
+                           data={"username": "user", "password": config.get("DEMO_PASSWORD")})
 
-    assert "Location" not in response.headers  # beta sends the file itself
-    assert response.status_code == 200
+    assert response.status_code == 302
+    assert "Secure" not in response.headers["Set-Cookie"]
+
+
+def test_a_redirect_under_a_browser_name_keeps_the_tls_port_the_browser_used(config: LabConfig,
+                                                                             secure_client: LabClient) -> None:
+    host = f"spacedock.localhost:{config.https_port}"
+
+    response = secure_client.get("/mod/1/download", host=host, headers={"User-Agent": "a bot that is not counted"})
+
+    assert response.headers["Location"].startswith(f"https://{host}/content/")
 
 
 def test_http_and_https_share_one_cached_copy_and_one_purge(client: LabClient, secure_client: LabClient,
@@ -77,12 +88,13 @@ def test_http_and_https_share_one_cached_copy_and_one_purge(client: LabClient, s
     assert (purged, cache_result(after_purge)) == (200, "miss")
 
 
-def test_the_certificate_reaches_ats_read_only_from_a_folder_git_ignores(config: LabConfig,
-                                                                        docker_lab: DockerLab) -> None:
+def test_ats_sees_its_certificate_read_only_and_never_the_ca_s_key(config: LabConfig,
+                                                                   docker_lab: DockerLab) -> None:
     mounts = {mount["Destination"]: mount for mount in docker_lab.container("ats").attrs["Mounts"]}
+    seen = docker_lab.exec("ats", ["ls", "/etc/sdlab/tls"]).output.split()
     ignored = subprocess.run(["git", "check-ignore", "--quiet", str(lab_tls(config).ca_key)], cwd=config.root,
                              check=False)
 
-    assert mounts["/etc/sdlab/tls"]["Type"] == "bind"
-    assert mounts["/etc/sdlab/tls"]["RW"] is False
+    assert mounts["/etc/sdlab/tls"]["Type"] == "bind" and mounts["/etc/sdlab/tls"]["RW"] is False
+    assert sorted(seen) == ["server.crt", "server.key"]
     assert ignored.returncode == 0

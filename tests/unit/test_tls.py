@@ -35,10 +35,12 @@ def test_the_first_ensure_makes_a_ca_and_a_certificate_for_every_host_name(confi
     assert verifies(files.ca_cert, files.server_cert)
 
 
-def test_the_keys_are_readable_by_their_owner_only(config: LabConfig) -> None:
+def test_the_keys_are_readable_by_their_owner_only_and_the_ca_apart(config: LabConfig) -> None:
     files, _ = tls.ensure(config)
 
     assert {files.ca_key.stat().st_mode & 0o777, files.server_key.stat().st_mode & 0o777} == {0o600}
+    assert files.ca_key.parent.stat().st_mode & 0o777 == 0o700
+    assert files.ca_key.parent != files.server_key.parent
 
 
 def test_a_second_ensure_makes_nothing(config: LabConfig) -> None:
@@ -60,7 +62,7 @@ def test_a_certificate_missing_a_host_name_is_made_again_by_the_same_ca(config: 
 
     files, made = tls.ensure(config)
 
-    assert made == ["ATS's certificate for 11 names"]
+    assert made == [f"ATS's certificate for {len(tls.host_names())} names"]
     assert "DNS:alpha.spacedock.localhost" in names_in(files.server_cert)
     assert files.ca_cert.read_bytes() == ca_before
 
