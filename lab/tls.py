@@ -58,6 +58,11 @@ def openssl(*args: str | Path) -> str:
         raise LabError(f"openssl {args[0]} failed (exit {error.returncode}): {error.stderr.strip()[-300:]}") from error
 
 
+def openssl_agrees(*args: str | Path) -> bool:
+    """Whether an openssl check (verify, x509 -checkend) passes."""
+    return subprocess.run(["openssl", *map(str, args)], capture_output=True, check=False).returncode == 0
+
+
 def lab_tls(config: LabConfig) -> LabTls:
     return LabTls(config.root / ".lab" / "tls")
 
@@ -68,11 +73,8 @@ def _server_cert_is_current(tls: LabTls, names: list[str]) -> bool:
     text = openssl("x509", "-in", tls.server_cert, "-noout", "-ext", "subjectAltName")
     if any(f"DNS:{name}" not in text for name in names):
         return False
-    still_valid = subprocess.run(["openssl", "x509", "-in", str(tls.server_cert), "-noout",
-                                  "-checkend", str(RENEW_BEFORE_S)], capture_output=True, check=False)
-    signed_by_ca = subprocess.run(["openssl", "verify", "-CAfile", str(tls.ca_cert), str(tls.server_cert)],
-                                  capture_output=True, check=False)
-    return still_valid.returncode == 0 and signed_by_ca.returncode == 0
+    return (openssl_agrees("x509", "-in", tls.server_cert, "-noout", "-checkend", str(RENEW_BEFORE_S))
+            and openssl_agrees("verify", "-CAfile", tls.ca_cert, tls.server_cert))
 
 
 def ensure(config: LabConfig) -> tuple[LabTls, list[str]]:

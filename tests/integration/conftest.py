@@ -120,3 +120,14 @@ def file_on_share(config: LabConfig, unique: str) -> Iterator[Callable[..., str]
     yield write
     for share, path in written:
         StorageBox(config, share).remove(path)
+
+
+@pytest.fixture
+def everything_healthy_afterwards(docker_lab: DockerLab) -> Iterator[None]:
+    """For a test that kills or stops services: those that exited are started
+    again afterwards, and every service is awaited healthy."""
+    yield
+    for service, health in docker_lab.healths(SERVICES).items():
+        if health == "exited":
+            docker_lab.start(service)
+    wait_until_healthy(docker_lab, SERVICES, lambda line: None, timeout_s=120)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from lab.commands.up import wait_until_healthy
 from lab.docker_ops import DockerLab
 from lab.errors import LabTimeout
 from lab.topology import SERVICES
@@ -28,15 +27,6 @@ def health_after_kill_and_start(docker_lab: DockerLab, service: str) -> str:
                           timeout_s=bound_s, awaited=f"{service}'s health after SIGKILL and start")
     except LabTimeout:
         return f"still starting after {bound_s:g} s: {docker_lab.last_health_output(service)}"
-
-
-@pytest.fixture
-def everything_healthy_afterwards(docker_lab: DockerLab):
-    yield
-    for service, health in docker_lab.healths(SERVICES).items():
-        if health == "exited":
-            docker_lab.start(service)
-    wait_until_healthy(docker_lab, SERVICES, lambda line: None, timeout_s=120)
 
 
 @pytest.mark.usefixtures("everything_healthy_afterwards")

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.commands.up import wait_until_healthy
 from lab.docker_ops import DockerLab
-from lab.topology import SERVICES
 from lab.waiting import poll_until
 
 EXIT_BOUND_S = 30
@@ -17,21 +15,18 @@ EXIT_BOUND_S = 30
 MASTERS = {"Apache": "apache2 -DFOREGROUND", "the storage watch": "storage-watch"}
 
 
+@pytest.mark.usefixtures("everything_healthy_afterwards")
 @pytest.mark.parametrize("process", MASTERS)
 def test_a_killed_server_process_stops_the_container_naming_it(docker_lab: DockerLab, process: str) -> None:
     service = "sd6"
     killed = docker_lab.exec(service, ["pkill", "--signal", "KILL", "--oldest", "--full", MASTERS[process]])
     assert killed.exit_code == 0, killed.output
-    try:
-        poll_until(lambda: docker_lab.healths([service])[service] == "exited", timeout_s=EXIT_BOUND_S,
-                   awaited=f"{service} to exit after its {process} was killed",
-                   last_state=lambda: docker_lab.healths([service])[service])
 
-        state = docker_lab.container(service).attrs["State"]
-        assert state["ExitCode"] == 1
-        assert f"entrypoint: {process} (pid " in docker_lab.logs(service, tail=20)
-        assert "ended, killed by SIGKILL; stopping the container" in docker_lab.logs(service, tail=20)
-    finally:
-        if docker_lab.healths([service])[service] == "exited":
-            docker_lab.start(service)
-        wait_until_healthy(docker_lab, SERVICES, lambda line: None, timeout_s=120)
+    poll_until(lambda: docker_lab.healths([service])[service] == "exited", timeout_s=EXIT_BOUND_S,
+               awaited=f"{service} to exit after its {process} was killed",
+               last_state=lambda: docker_lab.healths([service])[service])
+
+    state = docker_lab.container(service).attrs["State"]
+    assert state["ExitCode"] == 1
+    assert f"entrypoint: {process} (pid " in docker_lab.logs(service, tail=20)
+    assert "ended, killed by SIGKILL; stopping the container" in docker_lab.logs(service, tail=20)

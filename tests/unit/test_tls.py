@@ -2,7 +2,6 @@
 name is missing, and unable to vouch for a name outside the lab."""
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,7 @@ def names_in(certificate: Path) -> str:
 
 
 def verifies(ca: Path, certificate: Path) -> bool:
-    return subprocess.run(["openssl", "verify", "-CAfile", str(ca), str(certificate)],
-                          capture_output=True, check=False).returncode == 0
+    return tls.openssl_agrees("verify", "-CAfile", ca, certificate)
 
 
 def test_the_first_ensure_makes_a_ca_and_a_certificate_for_every_host_name(config: LabConfig) -> None:
