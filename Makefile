@@ -52,7 +52,7 @@ ps: venv ## Compose's view of the containers
 logs: venv ## the last 100 log lines of every service, or of service=<name>
 	@$(LAB) compose logs --tail=100 $(service)
 
-status: venv ## live and idle production container, versions, health, storage mode
+status: venv ## live and idle production container, versions, health, Celery workers, storage mode
 	@$(LAB) status
 
 # Example: make swap, or make swap REF=origin/main

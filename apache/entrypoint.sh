@@ -1,11 +1,11 @@
 #!/bin/bash
 # Starts an sdlab web container: mount the storage box at /storage/sdmods, then
-# run the storage watch, the gunicorn instances (the app) and Apache side by
-# side. A gunicorn instance that dies is started again a minute later, as
-# production's systemd does. When Apache, the storage watch or an instance's
-# keeper exits, for whatever reason (a crash, an OOM kill, `kill -9`), the
-# others are stopped and the container exits with status 1, naming it, so
-# Docker restarts it or reports it.
+# run the storage watch, the gunicorn instances (the app), the Celery worker
+# and Apache side by side. A gunicorn instance or the worker that dies is
+# started again a minute later, as production's systemd does. When Apache, the
+# storage watch or a keeper exits, for whatever reason (a crash, an OOM kill,
+# `kill -9`), the others are stopped and the container exits with status 1,
+# naming it, so Docker restarts it or reports it.
 #
 # tini (PID 1, see the Dockerfile) reaps orphans and hands `docker stop`'s
 # SIGTERM to this script, which stops everything gracefully: running requests may finish.
@@ -57,9 +57,10 @@ how() {
 
 # Production's gunicorn: GUNICORN_INSTANCES instances (systemd's
 # spacedock@<port>.service, on production's ports 8004, 8006, 8009...) behind
-# Apache's balancer://sdclusterlocal. Each is kept running as systemd keeps
-# it (Restart=always, RestartSec=60): an instance that dies is started again
-# GUNICORN_RESTART_SECONDS later, and meanwhile the balancer sends its
+# Apache's balancer://sdclusterlocal, and its Celery worker
+# (spacedock-celery.service). systemd keeps each running (Restart=always,
+# RestartSec=60), and so does `keep`: one that dies is started again
+# UNIT_RESTART_SECONDS later. Meanwhile the balancer sends a dead instance's
 # requests to the others (with one instance, as on alpha and beta: 503).
 PORTS=(8004 8006 8009 8010 8011 8012 8013 8014)
 instances=${GUNICORN_INSTANCES:-1}
@@ -67,22 +68,23 @@ if ! [[ $instances =~ ^[1-8]$ ]]; then
   log "GUNICORN_INSTANCES must be 1 to 8 (production's balancer has 8 members), not '$instances'"
   exit 64
 fi
-restart_after=${GUNICORN_RESTART_SECONDS:-60}
+restart_after=${UNIT_RESTART_SECONDS:-60}
 if ! [[ $restart_after =~ ^[0-9]+$ ]]; then
-  log "GUNICORN_RESTART_SECONDS must be a number of seconds, not '$restart_after'"
+  log "UNIT_RESTART_SECONDS must be a number of seconds, not '$restart_after'"
   exit 64
 fi
 
-# Keeps one instance running. Each instance is a process group of its own
-# (setsid: the master's pid is the group's id), so what is left of it after its
-# master dies (orphaned workers, which would hold the port) goes with it, as
-# systemd stops the rest of a unit's control group: SIGTERM, then SIGKILL 30 s
-# later for a worker still busy with a request.
-run_instance() {
-  local port=$1 child="" status tenths
+# keep <what> <command...>: keeps one unit running. Each run is a process group
+# of its own (setsid: the first process's pid is the group's id), so what is
+# left of it after its main process dies (orphaned workers, which would hold a
+# port) goes with it, as systemd stops the rest of a unit's control group:
+# SIGTERM, then SIGKILL 30 s later for a worker still busy with a request.
+keep() {
+  local what=$1 child="" status tenths
+  shift
   trap '[[ -n $child ]] && kill -TERM "$child" 2>/dev/null; wait "$child" || true; exit 0' TERM
   while true; do
-    setsid gunicorn --config /etc/sdlab/gunicorn.conf.py --bind "127.0.0.1:$port" --name "spacedock@$port" &
+    setsid "$@" &
     child=$!
     status=0
     wait "$child" || status=$?
@@ -92,7 +94,7 @@ run_instance() {
       sleep 0.1
     done
     kill -KILL -- "-$child" 2>/dev/null || true
-    log "gunicorn instance $port (pid $child) ended, $(how "$status"); starting it again in ${restart_after} s"
+    log "$what (pid $child) ended, $(how "$status"); starting it again in ${restart_after} s"
     sleep "$restart_after" &
     child=$!
     wait "$child" || true
@@ -117,30 +119,41 @@ storage-watch &
 watch_pid=$!
 write_balancer
 declare -A names=(["$watch_pid"]="the storage watch")
-instance_pids=()
+unit_pids=()
 for ((i = 0; i < instances; i++)); do
-  run_instance "${PORTS[i]}" &
-  instance_pids+=($!)
+  keep "gunicorn instance ${PORTS[i]}" \
+    gunicorn --config /etc/sdlab/gunicorn.conf.py --bind "127.0.0.1:${PORTS[i]}" --name "spacedock@${PORTS[i]}" &
+  unit_pids+=($!)
   names[$!]="the keeper of gunicorn instance ${PORTS[i]}"
 done
+# Production's worker: `celery -A KerbalStuff.celery:app worker -B --loglevel=INFO`
+# as www-data; Debian's python3-celery has no `celery` script. One process for
+# tasks (production: one per CPU; here 4 containers share the machine); the
+# schedule of the periodic jobs in the container's own file, as production's in
+# its working tree, so a restart does not reset it.
+keep "the Celery worker" setpriv --reuid=www-data --regid=www-data --init-groups \
+  python3 -m celery --app spacedock.tasks worker --beat --loglevel=INFO --concurrency 1 \
+  --hostname "celery@${SD_CONTAINER:-local}" --schedule /var/lib/sdlab/celery/beat-schedule &
+unit_pids+=($!)
+names[$!]="the keeper of the Celery worker"
 # one subshell that becomes Apache, so $! is Apache's pid (for its signals)
 # shellcheck source=/dev/null
 (set +u && . /etc/apache2/envvars && set -u && exec /usr/sbin/apache2 -DFOREGROUND "${apache_defines[@]}") &
 apache_pid=$!
 names[$apache_pid]="Apache"
-children=("$watch_pid" "${instance_pids[@]}" "$apache_pid")
+children=("$watch_pid" "${unit_pids[@]}" "$apache_pid")
 
 stopping=false
 stop() {
   stopping=true
-  log "stopping: Apache gracefully (SIGWINCH), gunicorn gracefully (SIGTERM)"
+  log "stopping: Apache gracefully (SIGWINCH), gunicorn and Celery gracefully (SIGTERM)"
   kill -WINCH "$apache_pid" 2>/dev/null || true
-  kill -TERM "${instance_pids[@]}" "$watch_pid" 2>/dev/null || true
+  kill -TERM "${unit_pids[@]}" "$watch_pid" 2>/dev/null || true
 }
 trap stop TERM INT
 
 log "running: storage watch (pid $watch_pid), $instances gunicorn instance(s) on ${PORTS[*]:0:instances}" \
-    "of ${GUNICORN_WORKERS:-3} workers each, Apache (pid $apache_pid)"
+    "of ${GUNICORN_WORKERS:-3} workers each, the Celery worker, Apache (pid $apache_pid)"
 status=0
 exited=""
 wait -n -p exited "${children[@]}" || status=$?

@@ -128,8 +128,8 @@ class DockerLab:
 
     def command_line(self, service: str, pattern: str) -> str:
         """The pid and command line of the oldest process in the service's
-        container whose command line matches `pattern` (a master, not a worker)."""
-        return self.exec(service, ["pgrep", "--oldest", "--list-full", "--", pattern]).output.strip()
+        container whose full command line matches `pattern` (a master, not a worker)."""
+        return self.exec(service, ["pgrep", "--oldest", "--full", "--list-full", "--", pattern]).output.strip()
 
     def logs(self, service: str, *, tail: int | str = "all") -> str:
         container = self.container(service)

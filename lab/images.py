@@ -38,7 +38,8 @@ TRAFFICSERVER = ImageSpec("sdlab/trafficserver", "trafficserver", "Apache Traffi
 WEB = ImageSpec("sdlab/web", ".", "Apache + mod_xsendfile + gunicorn + the app", "apache/Dockerfile")
 STORAGEBOX = ImageSpec("sdlab/storagebox", "samba", "Samba, the storage box")
 DB = ImageSpec("sdlab/db", "postgres", "PostgreSQL 15")
-IMAGES = (TRAFFICSERVER, WEB, STORAGEBOX, DB)
+REDIS = ImageSpec("sdlab/redis", "redis", "Redis, the Celery broker")
+IMAGES = (TRAFFICSERVER, WEB, STORAGEBOX, DB, REDIS)
 # Built when the browser tests run (lab browser), not for the lab itself.
 BROWSER = ImageSpec("sdlab/browser", "tests/browser", "Chromium, ChromeDriver and Selenium for the browser tests")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SERVICES = ("ats", "sd1a", "sd1b", "sd2", "sd6", "storagebox", "db")
+SERVICES = ("ats", "sd1a", "sd1b", "sd2", "sd6", "storagebox", "db", "redis")
 WEB_SERVICES = ("sd1a", "sd1b", "sd2", "sd6")
 PRODUCTION_PAIR = ("sd1a", "sd1b")
 DEFAULT_LIVE = "sd1a"

@@ -51,6 +51,8 @@ def defaults() -> dict[str, Any]:
         # `domain`: the site's own name; without a cdn-domain, a PURGE names
         # the file's URL under <protocol>://<domain>/content/.
         "DOMAIN": "spacedock.info",
+        # `redis-connection`: the Celery broker (spacedock.tasks); in-process in unit tests.
+        "REDIS_CONNECTION": "memory://",
         # Signs the session cookie.
         "SECRET_KEY": "unit-test-only",
         # Lab switches -----------------------------------------------------

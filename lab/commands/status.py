@@ -1,13 +1,16 @@
 """`lab status`: which production container is live, what every service runs
-and how healthy it is, the storage mode, and where to point a browser."""
+and how healthy it is, the storage mode, whether each Celery worker answers,
+and where to point a browser."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.state import LabState
 from lab.topology import PRODUCTION_PAIR, SERVICES, SITES, WEB_SERVICES
+from lab.worker import CeleryWorkers
 
 STORAGE_STATE_FILE = "/run/sdlab/storage"
 
@@ -18,6 +21,7 @@ class ServiceStatus:
     health: str
     version: str = ""
     storage: str = ""
+    worker: str = ""
 
 
 @dataclass(frozen=True)
@@ -44,13 +48,18 @@ def storage_mode(lab: DockerLab, service: str) -> str:
 
 def gather(lab: DockerLab, state: LabState) -> LabStatus:
     healths = lab.healths(SERVICES)
-    services = []
-    for name in SERVICES:
-        if name in WEB_SERVICES and healths[name] not in ("missing", "exited", "created", "dead"):
-            services.append(ServiceStatus(name, healths[name], lab.image_version(name), storage_mode(lab, name)))
-        else:
-            services.append(ServiceStatus(name, healths[name]))
-    return LabStatus(live=state.live, services=tuple(services))
+    workers = CeleryWorkers(lab)
+
+    def web_status(name: str) -> ServiceStatus:
+        worker = "answers" if workers.answers(name) else "no answer"
+        return ServiceStatus(name, healths[name], lab.image_version(name), storage_mode(lab, name), worker)
+
+    running = [name for name in WEB_SERVICES if healths[name] not in ("missing", "exited", "created", "dead")]
+    # a worker's ping takes a second: all at once
+    with ThreadPoolExecutor(max_workers=len(WEB_SERVICES)) as pool:
+        web = dict(zip(running, pool.map(web_status, running), strict=True))
+    services = tuple(web.get(name) or ServiceStatus(name, healths[name]) for name in SERVICES)
+    return LabStatus(live=state.live, services=services)
 
 
 def render_urls(config: LabConfig, live: str) -> str:
@@ -85,8 +94,9 @@ def render_urls(config: LabConfig, live: str) -> str:
 
 def render(status: LabStatus) -> str:
     lines = [f"Production: live {status.live}, idle {status.idle}", ""]
-    lines.append(f"  {'service':<12}{'health':<12}{'version':<20}storage")
+    lines.append(f"  {'service':<12}{'health':<12}{'version':<20}{'celery worker':<15}storage")
     for service in status.services:
         role = " (live)" if service.name == status.live else " (idle)" if service.name == status.idle else ""
-        lines.append(f"  {service.name + role:<12}{service.health:<12}{service.version:<20}{service.storage}".rstrip())
+        lines.append(f"  {service.name + role:<12}{service.health:<12}{service.version:<20}{service.worker:<15}"
+                     f"{service.storage}".rstrip())
     return "\n".join(lines)

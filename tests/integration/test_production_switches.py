@@ -106,7 +106,7 @@ def test_with_two_instances_one_dying_loses_no_later_request(config: LabConfig, 
                                                             docker_lab: DockerLab, live: str) -> None:
     # the idle production container, asked by its own name: the live one keeps serving the other tests
     idle = next(service for service in PRODUCTION_PAIR if service != live)
-    with switched(config, [idle], {"GUNICORN_RESTART_SECONDS": "5"}):
+    with switched(config, [idle], {"UNIT_RESTART_SECONDS": "5"}):
         kill_instance(docker_lab, idle)
 
         answers = [client.get(f"/version?after-kill={n}", host=f"{idle}.52k.de") for n in range(30)]
@@ -121,7 +121,7 @@ def test_a_single_instance_dying_gives_503_until_it_is_started_again(config: Lab
     def status() -> int:
         return client.get(f"/version?{time.monotonic()}", host=ALPHA).status_code
 
-    with switched(config, ["sd6"], {"GUNICORN_RESTART_SECONDS": "5"}):
+    with switched(config, ["sd6"], {"UNIT_RESTART_SECONDS": "5"}):
         kill_instance(docker_lab, "sd6")
         during = status()
         poll_until(lambda: status() == 200, timeout_s=30, awaited="alpha's instance to be started again")

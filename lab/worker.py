@@ -1,0 +1,42 @@
+"""The Celery worker in each web container (the app's spacedock.tasks, on a
+Redis database of the container's own), reached through the container's own
+`celery` command as the app's user: who answers, and queueing a task."""
+from __future__ import annotations
+
+import json
+
+from lab.docker_ops import DockerLab, ExecResult
+from lab.errors import LabError
+
+CALCULATE_MOD_SCORES = "spacedock.tasks.calculate_mod_scores"
+
+
+class CeleryWorkers:
+    def __init__(self, lab: DockerLab) -> None:
+        self._lab = lab
+
+    def _celery(self, service: str, *arguments: str) -> ExecResult:
+        return self._lab.exec(service, ["python3", "-m", "celery", "--app", "spacedock.tasks", *arguments],
+                              user="www-data")
+
+    def answering(self, service: str, timeout_s: float = 2.0) -> set[str]:
+        """The workers that answer a ping on the service's broker within
+        timeout_s: {"celery@sd1a"} when its own worker runs and no other shares it."""
+        result = self._celery(service, "inspect", "ping", "--json", "--timeout", f"{timeout_s:g}")
+        # the JSON is the last line; with no answer, celery says so and exits 69
+        lines = result.output.strip().splitlines()
+        if result.exit_code != 0 or not lines or not lines[-1].startswith("{"):
+            return set()
+        return set(json.loads(lines[-1]))
+
+    def answers(self, service: str, timeout_s: float = 3.0) -> bool:
+        """Whether the service's own worker answers a ping (at once when it does)."""
+        return self._celery(service, "inspect", "ping", "--timeout", f"{timeout_s:g}",
+                            "--destination", f"celery@{service}").exit_code == 0
+
+    def queue(self, service: str, task: str) -> str:
+        """Queues `task` on the service's broker; returns the task's id."""
+        result = self._celery(service, "call", task)
+        if result.exit_code != 0:
+            raise LabError(f"queueing {task} in {service} failed (exit {result.exit_code}): {result.output}")
+        return result.output.strip()

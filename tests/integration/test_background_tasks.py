@@ -1,0 +1,93 @@
+"""Production's background work: every web container runs SpaceDock's Celery
+worker with its periodic jobs (`worker -B`), on a Redis database of its own,
+kept running as systemd keeps spacedock-celery.service."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from lab.commands.up import wait_until_healthy
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.http import LabClient
+from lab.switches import switched
+from lab.topology import WEB_SERVICES
+from lab.waiting import poll_until
+from lab.worker import CALCULATE_MOD_SCORES, CeleryWorkers
+
+PRODUCTION_SCHEDULE = {"calculate mod scores": 86400, "import game versions": 3600}
+
+
+@pytest.fixture
+def workers(docker_lab: DockerLab) -> CeleryWorkers:
+    """The workers, each answering: one that lost Redis (a test stopped it)
+    is started again a minute later."""
+    workers = CeleryWorkers(docker_lab)
+    for service in WEB_SERVICES:
+        poll_until(lambda service=service: workers.answers(service), timeout_s=90,
+                   awaited=f"{service}'s Celery worker to answer")
+    return workers
+
+
+@pytest.mark.parametrize("service", WEB_SERVICES)
+def test_each_web_container_runs_a_worker_with_the_periodic_jobs_in_it(docker_lab: DockerLab,
+                                                                        service: str) -> None:
+    assert "worker --beat" in docker_lab.command_line(service, "celery --app spacedock.tasks")
+
+
+@pytest.mark.parametrize("service", WEB_SERVICES)
+def test_each_container_s_tasks_go_to_its_own_worker_alone(workers: CeleryWorkers, service: str) -> None:
+    assert workers.answering(service) == {f"celery@{service}"}
+
+
+def test_the_periodic_jobs_run_on_production_s_schedule(docker_lab: DockerLab) -> None:
+    schedule = docker_lab.exec("sd1a", [
+        "python3", "-c", "import json; from spacedock.tasks import app; "
+                         "print(json.dumps({name: entry['schedule'] for name, entry in app.conf.beat_schedule.items()}))",
+    ], user="www-data")
+
+    assert json.loads(schedule.output.strip().splitlines()[-1]) == PRODUCTION_SCHEDULE
+
+
+def recalculate_scores(workers: CeleryWorkers, sql, service: str, database: str, *, timeout_s: float) -> None:
+    """Sets every mod's score in `database` to -1, queues the score job on the
+    service's broker and waits until no mod is left at -1."""
+    sql(database, "UPDATE mod SET score = -1")
+
+    workers.queue(service, CALCULATE_MOD_SCORES)
+
+    poll_until(lambda: sql(database, "SELECT count(*) FROM mod WHERE score < 0") == "0", timeout_s=timeout_s,
+               awaited=f"{service}'s worker to recalculate every mod's score in {database}",
+               last_state=lambda: sql(database, "SELECT count(*) || ' mods still at -1' FROM mod WHERE score < 0"))
+
+
+def test_a_queued_score_calculation_gives_every_mod_its_score(workers: CeleryWorkers, sql, live: str) -> None:
+    recalculate_scores(workers, sql, live, "spacedock", timeout_s=30)
+
+
+def test_a_worker_that_dies_is_started_again_after_unit_restart_seconds(config: LabConfig, docker_lab: DockerLab,
+                                                                         workers: CeleryWorkers) -> None:
+    with switched(config, ["sd6"], {"UNIT_RESTART_SECONDS": "5"}):
+        killed = docker_lab.exec("sd6", ["pkill", "--signal", "KILL", "--oldest", "--full", "--",
+                                         "celery --app spacedock.tasks"])
+        assert killed.exit_code == 0, killed.output
+
+        poll_until(lambda: workers.answers("sd6"), timeout_s=60, awaited="sd6's worker to be started again")
+        assert re.search(r"the Celery worker \(pid \d+\) ended, killed by SIGKILL; starting it again in 5 s",
+                         docker_lab.logs("sd6"))
+
+
+def test_through_a_redis_outage_the_site_serves_and_afterwards_the_work_is_done(
+        docker_lab: DockerLab, client: LabClient, workers: CeleryWorkers, sql,
+        everything_healthy_afterwards: None) -> None:
+    docker_lab.stop("redis")
+    during = client.get("/version?redis-stopped").status_code
+    docker_lab.start("redis")
+    wait_until_healthy(docker_lab, ["redis"], lambda line: None, timeout_s=30)
+
+    assert during == 200
+    # Debian's kombu 5.2.4 reconnected in place takes no task (Celery #8030): the
+    # worker exits instead, and its keeper starts a fresh one a minute later
+    recalculate_scores(workers, sql, "sd2", "spacedock_beta", timeout_s=120)

@@ -1,0 +1,32 @@
+"""The stand-in's Celery jobs (spacedock.tasks), as SpaceDock's celery.py."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from spacedock import database, tasks
+from spacedock.downloads import mod_score
+from spacedock.models import Mod
+
+
+def test_recalculating_scores_gives_every_mod_the_score_a_download_would(make_app) -> None:
+    app = make_app()
+    with app.app_context(), Session(bind=database.engine(), future=True) as session:
+        session.execute(update(Mod).values(score=-1, download_count=Mod.id * 10))
+        session.commit()
+
+        recalculated = tasks.recalculate_scores(session)
+
+        mods = session.scalars(select(Mod)).all()
+        assert recalculated == len(mods) > 1
+        assert [mod.score for mod in mods] == [mod_score(session, mod.id) for mod in mods]
+        assert min(mod.score for mod in mods) > 0
+
+
+def test_the_periodic_jobs_are_production_s() -> None:
+    schedule = {name: (entry["task"], entry["schedule"]) for name, entry in tasks.app.conf.beat_schedule.items()}
+
+    assert schedule == {
+        "calculate mod scores": ("spacedock.tasks.calculate_mod_scores", 86400),
+        "import game versions": ("spacedock.tasks.game_version_import", 3600),
+    }
