@@ -16,7 +16,7 @@ PYTEST := $(PYTHON) -m pytest
 export COMPOSE
 
 .PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear tls scenario storage \
-        unit integration browser lifecycle \
+        unit integration scenarios browser lifecycle \
         compose-v1 test test-clean clean
 
 help: ## list the targets
@@ -80,8 +80,8 @@ cache-clear: venv ## empty ATS's cache at once (new cache generation; no restart
 tls: venv ## the lab CA for ATS's TLS port, and how to trust it in a browser and in curl
 	@$(LAB) tls
 
-# Example: make scenario name=storage-outage how=paused
-scenario: venv ## play a fault or production bug on the running lab and report (name=..., see python -m lab scenario -h)
+# Examples: make scenario; make scenario name=purge-wrong-path; make scenario name=storage-outage how=paused
+scenario: venv ## the scenario list; name=<scenario>|all plays a production bug (then its fix) or a fault on the running lab
 	@$(LAB) scenario $(name) $(if $(how),--how $(how))
 
 # Example: make storage args="ls -r user_2"
@@ -93,6 +93,9 @@ unit: venv ## unit tests; no Docker needed
 
 integration: venv ## integration tests against your running lab (make up first; make test uses its own)
 	@$(PYTEST) tests/integration
+
+scenarios: venv ## the scenario catalogue's tests against the running lab (each bug shown, then gone with its fix)
+	@$(PYTEST) tests/scenarios
 
 browser: venv ## the browser tests: Debian's Chromium in a container, against the running lab
 	@$(LAB) browser

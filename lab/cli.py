@@ -282,27 +282,51 @@ def _cmd_storage(args: argparse.Namespace, config: lab_config.LabConfig, out: Te
 
 # --- scenarios -------------------------------------------------------------------------
 
+FAULTS = {
+    "storage-outage": "the storage box stops or freezes, then returns (--how stopped|paused)",
+    "swap-under-load": "blue-green swaps while 20 clients keep asking (--clients, --swaps)",
+}
+
+
 def _add_scenario(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("scenario", help="play a fault or a production bug on the lab and report")
-    scenarios = parser.add_subparsers(dest="scenario", required=True, metavar="scenario")
-    outage = scenarios.add_parser("storage-outage", help="the storage box stops or freezes, then returns")
-    outage.add_argument("--how", choices=["stopped", "paused"], default="stopped")
-    swaps = scenarios.add_parser("swap-under-load", help="blue-green swaps while 20 clients keep asking")
-    swaps.add_argument("--clients", type=int, default=20)
-    swaps.add_argument("--swaps", type=int, default=5)
+    parser = sub.add_parser("scenario", help="play a production bug or a fault on the lab and report; "
+                                             "no name: the list")
+    parser.add_argument("name", nargs="?", help="a scenario of the list, or `all` (every production bug)")
+    parser.add_argument("--how", choices=["stopped", "paused"], default="stopped", help="storage-outage only")
+    parser.add_argument("--clients", type=int, default=20, help="swap-under-load only")
+    parser.add_argument("--swaps", type=int, default=5, help="swap-under-load only")
 
 
 def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab.docker_ops import DockerLab
-    from lab.scenarios import storage_outage, swap_under_load
+    from lab.scenarios import catalogue, storage_outage, swap_under_load
+    from lab.scenarios.bugs import BY_NAME, CATALOGUE
 
+    if args.name is None:
+        print("Production's bugs (each played with production's configuration, then with the fix):", file=out)
+        print(catalogue.render_list(CATALOGUE), file=out)
+        print("\nFaults (measured):", file=out)
+        print("\n".join(f"  {name:<22}{what}" for name, what in FAULTS.items()), file=out)
+        print("\nmake scenario name=<name>   (or name=all)", file=out)
+        return ExitStatus.OK
     lab = DockerLab(config.project)
-    if args.scenario == "storage-outage":
-        report = storage_outage.run(config, lab, args.how, _say(out))
-    else:
-        report = swap_under_load.run(config, lab, _say(out), clients=args.clients, swaps=args.swaps)
-    print(report.render(), file=out)
-    return ExitStatus.OK
+    if args.name == "storage-outage":
+        print(storage_outage.run(config, lab, args.how, _say(out)).render(), file=out)
+        return ExitStatus.OK
+    if args.name == "swap-under-load":
+        print(swap_under_load.run(config, lab, _say(out), clients=args.clients, swaps=args.swaps).render(), file=out)
+        return ExitStatus.OK
+    if args.name != "all" and args.name not in BY_NAME:
+        raise LabError(f"no scenario {args.name!r}; `make scenario` lists them")
+    chosen = CATALOGUE if args.name == "all" else (BY_NAME[args.name],)
+    verdicts = []
+    for scenario in chosen:
+        verdict = catalogue.play(scenario, config, lab, _say(out))
+        print(verdict.line(), file=out)
+        verdicts.append(verdict)
+    if len(verdicts) > 1:
+        print(catalogue.render_table(verdicts), file=out)
+    return ExitStatus.OK if all(verdict.ok for verdict in verdicts) else ExitStatus.ERROR
 
 
 # --- tls -------------------------------------------------------------------------------

@@ -39,9 +39,12 @@ class Compose:
             *args,
         ]
         try:
+            # a session of its own: a Ctrl-C reaches this process only, which
+            # stops Compose (subprocess.run kills it) unless it holds Ctrl-C
+            # while it puts the lab back (lab.interrupts)
             return subprocess.run(
                 command, check=check, text=True, env=self.environment(),
-                capture_output=capture, cwd=self.config.root,
+                capture_output=capture, cwd=self.config.root, start_new_session=True,
             )
         except subprocess.CalledProcessError as error:
             detail = (error.stderr or "").strip().splitlines()[-1:] if capture else []

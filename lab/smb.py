@@ -87,8 +87,10 @@ class StorageBox:
         return {entry.path: entry.size for entry in self.walk(path, recursive=True) if not entry.is_dir}
 
     def read(self, path: str) -> bytes:
+        """The file's bytes; others may keep it open meanwhile (a web container's
+        smbnetfs keeps handles a moment after writing), as a reader on a host would."""
         def read_all() -> bytes:
-            with smbclient.open_file(self.unc(path), mode="rb", **self.credentials) as handle:
+            with smbclient.open_file(self.unc(path), mode="rb", share_access="rwd", **self.credentials) as handle:
                 return handle.read()
         return self._call("reading", path, read_all)
 

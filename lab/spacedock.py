@@ -11,8 +11,11 @@ from typing import Iterable, Sequence
 
 import requests
 
+from lab.config import LabConfig
 from lab.errors import LabError
 from lab.http import LabClient
+from lab.tls import lab_tls
+from lab.topology import PRODUCTION_HOSTS
 
 CHUNK_BYTES = 2 * 1024 * 1024
 
@@ -101,3 +104,16 @@ class SpaceDockClient:
 
     def version_downloads(self, mod_id: int, version: str) -> int:
         return next(v["downloads"] for v in self.mod(mod_id)["versions"] if v["friendly_version"] == version)
+
+
+def logged_in(config: LabConfig, host: str, *, test_tag: str = "") -> SpaceDockClient:
+    """A client logged in as the demo user `user` on the site `host`, in a
+    session of its own (each site has its own cookie). Production's cookie is
+    Secure (its protocol is https), so production is asked over TLS."""
+    if host in PRODUCTION_HOSTS:
+        http = LabClient(config.https_base, test_tag=test_tag, ca_file=lab_tls(config).ca_cert)
+    else:
+        http = LabClient(config.http_base, test_tag=test_tag)
+    spacedock = SpaceDockClient(http, host)
+    spacedock.login("user", config.get("DEMO_PASSWORD"))
+    return spacedock

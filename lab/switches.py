@@ -12,6 +12,7 @@ from lab.commands.up import wait_until_healthy
 from lab.compose import Compose
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
+from lab.interrupts import ctrl_c_held
 
 Output = Callable[[str], None]
 
@@ -41,4 +42,5 @@ def switched(config: LabConfig, services: Sequence[str], settings: Mapping[str, 
         yield changed
     finally:
         out(f"lab: putting {', '.join(services)} back as configured")
-        recreate(config, services, out)
+        with ctrl_c_held(out):
+            recreate(config, services, out)

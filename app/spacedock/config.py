@@ -18,7 +18,9 @@ CHOICES = {
     "UPLOAD_WRITES": ("in-place", "atomic"),
     # production: replacing a zip purges a filesystem path (the stale copy stays
     #             in ATS, SpaceDock PR #428); fixed: purges the download URL
-    "PURGE_PATHS": ("production", "fixed"),
+    # before-313: SpaceDock before PR #313 (2020): no PURGE at all, so a version
+    #             deleted and uploaded again keeps serving the old zip (#312)
+    "PURGE_PATHS": ("production", "fixed", "before-313"),
     # production: what SpaceDock accepts: names that secure_filename makes equal
     #             share one file (the second upload overwrites the first), and
     #             a zip is anything zipfile.is_zipfile accepts (its last 22 bytes)
@@ -30,6 +32,11 @@ CHOICES = {
     #             hourly row
     # fixed:      only a file that exists is counted, one row per version and hour
     "DOWNLOAD_COUNTS": ("production", "fixed"),
+    # production: a download sent by X-Sendfile carries the ETag mod_xsendfile
+    #             makes behind mod_proxy, "0" for every file, so a request with
+    #             If-None-Match "0" for another file is answered 304
+    # fixed:      the app names each version's file in its own ETag
+    "XSENDFILE_ETAGS": ("production", "fixed"),
 }
 
 
@@ -60,6 +67,7 @@ def defaults() -> dict[str, Any]:
         "PURGE_PATHS": "production",
         "UPLOAD_CHECKS": "production",
         "DOWNLOAD_COUNTS": "production",
+        "XSENDFILE_ETAGS": "production",
         # 0: production's pages carry no Cache-Control, so ATS never stores them.
         # N > 0: SpaceDock issue #256's proposal: anonymous pages say
         # `public, max-age=N` (ATS stores them, one copy per Cookie header, as

@@ -53,12 +53,25 @@ def find_version(mod: Mod, version: str | None) -> ModVersion:
 
 
 def mod_score(session, mod_id: int) -> float:
-    """A stand-in for search.get_mod_score: a few more queries per download."""
-    downloads = session.scalar(select(Mod.download_count).where(Mod.id == mod_id)) or 0
+    """SpaceDock's search.get_mod_score, from what the stand-in keeps of a mod:
+    its downloads, versions, description and age (SpaceDock also weighs
+    followers, mod lists, media, a source link and game versions)."""
+    mod = session.execute(select(Mod.download_count, Mod.default_version_id, Mod.short_description, Mod.updated,
+                                 Mod.created).where(Mod.id == mod_id)).one_or_none()
+    if mod is None or mod.default_version_id is None:
+        return 0
     versions = session.scalar(select(func.count(ModVersion.id)).where(ModVersion.mod_id == mod_id)) or 0
-    recent = session.scalar(select(func.coalesce(func.sum(DownloadEvent.downloads), 0))
-                            .where(DownloadEvent.mod_id == mod_id)) or 0
-    return downloads * 0.1 + versions * 5 + recent * 0.01
+    now = datetime.utcnow()
+    score = mod.download_count + versions // 5
+    if len(mod.short_description) < 100:
+        score -= 10
+    # a point off for every 5 days without an update, at most 20
+    score -= min((now - mod.updated).days, 100) / 5
+    # SpaceDock's bonus for new mods; created - now is never 30 days or more,
+    # so every mod gets it, there as here
+    if (mod.created - now).days < 30:
+        score += 100
+    return score
 
 
 def count_download(mod: Mod, version: ModVersion) -> None:
@@ -145,7 +158,9 @@ def download(mod_id: int, name: str | None, version: str | None) -> Response:
         count_download(mod, found)
     if config["PROTOCOL"] and config["CDN_DOMAIN"]:
         return redirect(f"{config['PROTOCOL']}://{config['CDN_DOMAIN']}/{found.download_path}")
-    return sendfile(found.download_path, attachment=True)
+    # changes when the version's zip is replaced (its `created` is renewed)
+    etag = f"{found.id}-{found.created:%Y%m%d%H%M%S%f}-{found.download_size}"
+    return sendfile(found.download_path, attachment=True, etag=etag)
 
 
 @bp.get("/content/<path:path>")

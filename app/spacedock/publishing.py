@@ -167,6 +167,13 @@ def add_version(mod_id: int) -> tuple[Response, int]:
     return jsonify(version_json(mod, new)), 201
 
 
+def purge(path: str) -> None:
+    """PURGE a changed file from the front cache; SpaceDock before PR #313
+    (PURGE_PATHS=before-313) sent none, so ATS kept the old bytes (#312)."""
+    if current_app.config["PURGE_PATHS"] != "before-313":
+        purge_download(path)
+
+
 def _replace_purge_path(version: ModVersion) -> str:
     """SpaceDock PR #428 purges the absolute filesystem path, so the PURGE
     names `.../content//storage/...` and the stale zip stays cached; the fix
@@ -188,18 +195,18 @@ def replace_version_zip(mod_id: int) -> tuple[Response, int]:
     chunk = read_chunk()
     upload = Upload(Target(version.download_path, mod.name, version.friendly_version), chunk)
 
-    def purge() -> None:
-        purge_download(_replace_purge_path(version))
+    def purge_old() -> None:
+        purge(_replace_purge_path(version))
 
     with upload.guarded():
         # Production purges when the first chunk arrives (the old file is deleted
         # then); writing aside, the file changes only when the new one is complete.
-        if not upload.receive(on_first_chunk=None if upload.atomic else purge):
+        if not upload.receive(on_first_chunk=None if upload.atomic else purge_old):
             return more_chunks(chunk)
         version.created = datetime.utcnow()
         record(upload, version)
     if upload.atomic:
-        purge()
+        purge_old()
     return jsonify(version_json(mod, version)), 200
 
 
@@ -223,7 +230,7 @@ def delete_version(mod_id: int, version_id: int) -> Response:
                                     "delete the mod instead")
             if mod.default_version_id == version.id:
                 mod.default_version = others[0]
-            purge_download(version.download_path)
+            purge(version.download_path)
             with storage_errors("remove the zip"):
                 storage.absolute(current_app.config["STORAGE"], version.download_path).unlink(missing_ok=True)
             session.delete(version)

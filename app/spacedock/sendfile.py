@@ -18,7 +18,9 @@ from flask import Response, abort, current_app, send_file
 from spacedock import storage
 
 
-def sendfile(path: str, *, attachment: bool) -> Response:
+def sendfile(path: str, *, attachment: bool, etag: str | None = None) -> Response:
+    """`etag`: what names this file's bytes, for X-Sendfile with XSENDFILE_ETAGS=fixed
+    (mod_xsendfile keeps an ETag the app sets and checks conditions against it)."""
     config = current_app.config
     name = PurePosixPath(path).name
     mode = config["USE_X_ACCEL"]
@@ -34,6 +36,8 @@ def sendfile(path: str, *, attachment: bool) -> Response:
     response.headers["Content-Disposition"] = f"{'attachment' if attachment else 'inline'}; filename={name}"
     if mode == "apache":
         response.headers["X-Sendfile"] = f"{config['STORAGE'].rstrip('/')}/{path}"
+        if etag and config["XSENDFILE_ETAGS"] == "fixed":
+            response.set_etag(etag)
     else:
         response.headers["X-Accel-Redirect"] = f"/internal/{path}"
     return response

@@ -55,8 +55,8 @@ def sessions() -> sessionmaker:
 
 
 def recalculate_scores(session: Session) -> int:
-    """Every mod's score from its counters, as search.get_mod_score does per
-    download; returns how many mods there were."""
+    """Every mod's score (SpaceDock's search.get_mod_score, also run at each
+    download); returns how many mods there were."""
     mod_ids = session.scalars(select(Mod.id)).all()
     for mod_id in mod_ids:
         session.get(Mod, mod_id).score = mod_score(session, mod_id)

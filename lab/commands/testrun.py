@@ -15,7 +15,7 @@ from lab.config import LabConfig
 Output = Callable[[str], None]
 NAME = "test"
 # In order; `unit` needs no lab, the rest run against the test lab.
-STEPS = ("integration", "browser", "compose-v1", "lifecycle")
+STEPS = ("integration", "scenarios", "browser", "compose-v1", "lifecycle")
 
 
 def make(config: LabConfig, target: str, environment: dict[str, str] | None = None) -> int:

@@ -12,44 +12,25 @@ from typing import Callable, Iterator
 
 import pytest
 
-from lab import config as lab_config
+from lab import database as lab_database
 from lab import live_alias
 from lab import state as lab_state
 from lab.ats import TrafficServer
 from lab.commands.up import wait_until_healthy
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
-from lab.errors import LabError
 from lab.http import LabClient
 from lab.smb import StorageBox
-from lab.spacedock import SpaceDockClient
-from lab.tls import lab_tls
-from lab.topology import PRODUCTION_HOSTS, SERVICES
+from lab.spacedock import SpaceDockClient, logged_in
+from lab.topology import SERVICES
 
 HERE = Path(__file__).parent
-READY_TIMEOUT_S = 60
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if HERE in item.path.parents:
             item.add_marker(pytest.mark.integration)
-
-
-@pytest.fixture(scope="session")
-def config() -> LabConfig:
-    return lab_config.load()
-
-
-@pytest.fixture(scope="session")
-def docker_lab(config: LabConfig) -> DockerLab:
-    """The running lab, once every service is healthy (or the run stops, saying why)."""
-    try:
-        lab = DockerLab(config.project)
-        wait_until_healthy(lab, SERVICES, lambda line: None, timeout_s=READY_TIMEOUT_S)
-    except LabError as error:
-        pytest.fail(f"the lab is not up ({error}); run `make up` first", pytrace=False)
-    return lab
 
 
 @pytest.fixture
@@ -70,16 +51,7 @@ def client(config: LabConfig, docker_lab: DockerLab, request: pytest.FixtureRequ
 def author(config: LabConfig, client: LabClient):
     """author(host) -> a SpaceDockClient logged in as the demo user `user` on that site."""
     def log_in(host: str = "spacedock.info") -> SpaceDockClient:
-        # a session of its own: each site has its own cookie; production's is
-        # Secure (its protocol is https), so production is asked over TLS
-        if host in PRODUCTION_HOSTS:
-            session_client = LabClient(config.https_base, test_tag=client.test_tag,
-                                       ca_file=lab_tls(config).ca_cert)
-        else:
-            session_client = LabClient(config.http_base, test_tag=client.test_tag)
-        spacedock = SpaceDockClient(session_client, host)
-        spacedock.login("user", config.get("DEMO_PASSWORD"))
-        return spacedock
+        return logged_in(config, host, test_tag=client.test_tag)
     return log_in
 
 
@@ -90,14 +62,9 @@ def unique() -> str:
 
 
 @pytest.fixture
-def sql(docker_lab: DockerLab):
+def sql(docker_lab: DockerLab) -> Callable[[str, str], str]:
     """sql(database, query) -> psql's unaligned output, run inside the db container."""
-    def run(database: str, query: str) -> str:
-        result = docker_lab.exec("db", ["psql", "--no-psqlrc", "--tuples-only", "--no-align",
-                                        f"--dbname={database}", "--command", query], user="postgres")
-        assert result.exit_code == 0, result.output
-        return result.output.strip()
-    return run
+    return lambda database, query: lab_database.query(docker_lab, database, query)
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from lab.waiting import poll_until
 from lab.worker import CALCULATE_MOD_SCORES, CeleryWorkers
 
 PRODUCTION_SCHEDULE = {"calculate mod scores": 86400, "import game versions": 3600}
+# a score no mod has: set before the score job runs, gone after it
+UNSCORED = -1_000_000
 
 
 @pytest.fixture
@@ -44,23 +46,24 @@ def test_each_container_s_tasks_go_to_its_own_worker_alone(workers: CeleryWorker
 
 def test_the_periodic_jobs_run_on_production_s_schedule(docker_lab: DockerLab) -> None:
     schedule = docker_lab.exec("sd1a", [
-        "python3", "-c", "import json; from spacedock.tasks import app; "
-                         "print(json.dumps({name: entry['schedule'] for name, entry in app.conf.beat_schedule.items()}))",
+        "python3", "-c", "import json; from spacedock.tasks import app; print(json.dumps("
+                         "{name: entry['schedule'] for name, entry in app.conf.beat_schedule.items()}))",
     ], user="www-data")
 
     assert json.loads(schedule.output.strip().splitlines()[-1]) == PRODUCTION_SCHEDULE
 
 
 def recalculate_scores(workers: CeleryWorkers, sql, service: str, database: str, *, timeout_s: float) -> None:
-    """Sets every mod's score in `database` to -1, queues the score job on the
-    service's broker and waits until no mod is left at -1."""
-    sql(database, "UPDATE mod SET score = -1")
+    """Sets every mod's score in `database` to UNSCORED, queues the score job on
+    the service's broker and waits until no mod is left without its score."""
+    sql(database, f"UPDATE mod SET score = {UNSCORED}")
 
     workers.queue(service, CALCULATE_MOD_SCORES)
 
-    poll_until(lambda: sql(database, "SELECT count(*) FROM mod WHERE score < 0") == "0", timeout_s=timeout_s,
+    left = f"SELECT count(*) FROM mod WHERE score = {UNSCORED}"
+    poll_until(lambda: sql(database, left) == "0", timeout_s=timeout_s,
                awaited=f"{service}'s worker to recalculate every mod's score in {database}",
-               last_state=lambda: sql(database, "SELECT count(*) || ' mods still at -1' FROM mod WHERE score < 0"))
+               last_state=lambda: f"{sql(database, left)} mods without a score")
 
 
 def test_a_queued_score_calculation_gives_every_mod_its_score(workers: CeleryWorkers, sql, live: str) -> None:

@@ -59,6 +59,20 @@ def test_x_sendfile_mode_answers_an_empty_body_and_the_absolute_path(make_app: A
     assert response.headers["Content-Disposition"] == "attachment; filename=Near_Future_Electrical-1.2.0.zip"
 
 
+def test_production_leaves_an_x_sendfile_download_s_etag_to_mod_xsendfile(make_app: AppFactory) -> None:
+    response = make_app(USE_X_ACCEL="apache", XSENDFILE_ETAGS="production").test_client().get("/mod/1/download")
+
+    assert "ETag" not in response.headers
+
+
+def test_the_fix_gives_each_version_s_file_an_etag_of_its_own(make_app: AppFactory) -> None:
+    client = make_app(USE_X_ACCEL="apache", XSENDFILE_ETAGS="fixed").test_client()
+
+    etags = {client.get(f"/mod/1/download/{version}").headers.get("ETag") for version in ("1.0.0", "1.2.0")}
+
+    assert None not in etags and len(etags) == 2
+
+
 def test_nginx_mode_answers_with_x_accel_redirect(make_app: AppFactory) -> None:
     response = make_app(USE_X_ACCEL="nginx").test_client().get("/mod/1/download")
 

@@ -67,6 +67,16 @@ def test_deleting_a_version_purges_it_removes_the_file_and_the_row(make_app: App
     assert "1.0.0" not in [v["friendly_version"] for v in client.get("/api/mod/1").json["versions"]]
 
 
+def test_before_313_deleting_or_replacing_purges_nothing(make_app: AppFactory, purged: list[str]) -> None:
+    client = author_of(make_app(PURGE_PATHS="before-313"))
+
+    replace(client, zip_bytes())
+    deleted = client.post("/mod/1/version/1/delete")
+
+    assert deleted.status_code == 302
+    assert purged == []
+
+
 def test_the_only_version_cannot_be_deleted(make_app: AppFactory, purged: list[str]) -> None:
     client = author_of(make_app())
 

@@ -1,0 +1,169 @@
+"""The production bug catalogue: each scenario plays the steps of one SpaceDock
+incident on the running lab twice, first in production's configuration for that
+bug, then with the fix, prints what a user would have seen, and ends with a
+verdict. The lab is put back as it was (settings, live container, cache
+generation), also when interrupted with Ctrl-C.
+
+    python -m lab scenario                 the list, with each one's symptom
+    python -m lab scenario <name>          play one
+    python -m lab scenario all             play them all, then a table
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import requests
+
+from lab import state as lab_state
+from lab.ats import TrafficServer
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.http import LabClient, cache_result
+from lab.smb import StorageBox
+from lab.spacedock import SpaceDockClient, logged_in
+from lab.switches import switched
+from lab.topology import SERVICES
+
+Output = Callable[[str], None]
+PRODUCTION = "production"
+FIXED = "fixed"
+
+
+def short_sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """The lab's settings (.env names) for one play, and the services they concern."""
+    settings: Mapping[str, str] = field(default_factory=dict)
+    services: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return " ".join(f"{key}={value}" for key, value in self.settings.items()) or "the lab as configured"
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What one play showed: whether the symptom appeared, and the figure that says so."""
+    symptom: bool
+    evidence: str
+
+
+@dataclass
+class Stage:
+    """What a play works with: the lab, a client through ATS, names of its own."""
+    config: LabConfig
+    lab: DockerLab
+    out: Output
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+
+    @property
+    def client(self) -> LabClient:
+        return LabClient(self.config.http_base, test_tag=f"scenario {self.tag}")
+
+    def author(self, host: str) -> SpaceDockClient:
+        return logged_in(self.config, host, test_tag=f"scenario {self.tag}")
+
+    def name(self, prefix: str) -> str:
+        """A mod name no other play or test uses."""
+        return f"{prefix} {self.tag}{uuid.uuid4().hex[:4]}"
+
+    def stored(self, share: str, path: str) -> bytes:
+        return StorageBox(self.config, share).read(path)
+
+    def fetch(self, host: str, path: str, what: str) -> requests.Response:
+        """GET through ATS, printed as a user would have seen it."""
+        response = self.client.get(path, host=host, debug=True)
+        self.out(f"  {what}: GET {path} → {response.status_code}, {len(response.content)} bytes, "
+                 f"sha256 {short_sha(response.content)}, cache {cache_result(response) or '-'}")
+        return response
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    symptom: str
+    fix: str
+    upstream: str
+    production: Variant
+    fixed: Variant
+    # plays the steps once; told which variant it plays when the fix is the client's
+    play: Callable[[Stage, str], Seen]
+
+
+@dataclass(frozen=True)
+class LabSnapshot:
+    live: str
+    cache_generation: int | None
+    unhealthy: tuple[str, ...]
+
+    @staticmethod
+    def take(config: LabConfig, lab: DockerLab) -> LabSnapshot:
+        client = LabClient(config.http_base)
+        healths = lab.healths(SERVICES)
+        return LabSnapshot(lab_state.load(config).live, TrafficServer.generation_in_use(client),
+                           tuple(name for name, health in healths.items() if health != "healthy"))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    scenario: Scenario
+    production: Seen
+    fixed: Seen
+    seconds: float
+    put_back: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.production.symptom and not self.fixed.symptom and self.put_back
+
+    def line(self) -> str:
+        if not self.production.symptom:
+            verdict = f"did not reproduce: {self.scenario.symptom}"
+        elif self.fixed.symptom:
+            verdict = f"reproduced: {self.scenario.symptom}; fixed by {self.scenario.fix}: still there"
+        else:
+            verdict = f"reproduced: {self.scenario.symptom}; fixed by {self.scenario.fix}: gone"
+        return verdict if self.put_back else f"{verdict} (but the lab was not put back as it was)"
+
+
+def _variant(config: LabConfig, variant: Variant, out: Output):
+    """The lab switched to the variant's settings, or as it is when it has them already."""
+    if all(config.settings.get(key) == value for key, value in variant.settings.items()):
+        return nullcontext(config)
+    return switched(config, variant.services, variant.settings, out)
+
+
+def play(scenario: Scenario, config: LabConfig, lab: DockerLab, out: Output) -> Verdict:
+    started = time.monotonic()
+    before = LabSnapshot.take(config, lab)
+    seen: dict[str, Seen] = {}
+    for label, variant in ((PRODUCTION, scenario.production), (FIXED, scenario.fixed)):
+        out(f"{scenario.name}, {label} ({variant.describe()}):")
+        with _variant(config, variant, out):
+            seen[label] = scenario.play(Stage(config, lab, out), label)
+        out(f"  → {seen[label].evidence}")
+    after = LabSnapshot.take(config, lab)
+    if after != before:
+        out(f"lab: not as before: {before} then, {after} now")
+    return Verdict(scenario, seen[PRODUCTION], seen[FIXED], time.monotonic() - started, after == before)
+
+
+def render_list(scenarios: tuple[Scenario, ...]) -> str:
+    width = max(len(scenario.name) for scenario in scenarios)
+    return "\n".join(f"  {scenario.name:<{width}}  {scenario.symptom} ({scenario.upstream})" for scenario in scenarios)
+
+
+def render_table(verdicts: list[Verdict]) -> str:
+    lines = [f"  {'scenario':<24}{'production':<12}{'fixed':<12}{'time':>7}  verdict"]
+    for verdict in verdicts:
+        lines.append(f"  {verdict.scenario.name:<24}{'symptom' if verdict.production.symptom else 'none':<12}"
+                     f"{'symptom' if verdict.fixed.symptom else 'gone':<12}{verdict.seconds:>6.0f}s  "
+                     f"{'ok' if verdict.ok else 'FAILED'}")
+    return "\n".join(lines)

@@ -1,0 +1,50 @@
+"""A blue-green swap that production does not see: ATS with its default host
+DNS cache keeps the live alias's old address for the TTL Docker's DNS gives
+(600 s), so after `make swap` every request still goes to the old container.
+The lab keeps ATS's records for 1 s (ATS_DNS_CACHE=fast)."""
+from __future__ import annotations
+
+from collections import Counter
+
+from lab import state as lab_state
+from lab.commands.swap import swap
+from lab.http import served_by
+from lab.interrupts import ctrl_c_held
+from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
+
+REQUESTS = 20
+# how long a swap waits for ATS to follow before it reports that it did not
+FOLLOW_TIMEOUT_S = 5
+
+
+def play(stage: Stage, variant: str) -> Seen:
+    client = stage.client
+
+    def indented(line: str) -> None:
+        stage.out(f"  {line}")
+
+    before = served_by(client.get("/version?before-swap", host="spacedock.info"))
+    stage.out(f"  spacedock.info is served by {before}")
+    report = swap(stage.config, stage.lab, lab_state.load(stage.config), indented, follow_timeout_s=FOLLOW_TIMEOUT_S)
+    try:
+        answers = Counter(served_by(client.get(f"/version?after-swap={n}", host="spacedock.info"))
+                          for n in range(REQUESTS))
+        shares = ", ".join(f"{count} from {name}" for name, count in answers.items())
+        stage.out(f"  after the swap to {report.new}: {shares}")
+    finally:
+        stage.out("  swapping back")
+        with ctrl_c_held(stage.out):
+            swap(stage.config, stage.lab, lab_state.load(stage.config), indented, follow_timeout_s=FOLLOW_TIMEOUT_S)
+    stuck = answers[report.old]
+    return Seen(stuck > 0, f"{stuck} of {REQUESTS} requests after the swap still went to {report.old}")
+
+
+SCENARIO = Scenario(
+    name="hidden-swap",
+    symptom="after a swap ATS keeps sending every request to the old container",
+    fix="ATS keeping host DNS records for 1 s",
+    upstream="the lab's swap design",
+    production=Variant({"ATS_DNS_CACHE": "production"}, ("ats",)),
+    fixed=Variant({"ATS_DNS_CACHE": "fast"}, ("ats",)),
+    play=play,
+)

@@ -1,0 +1,40 @@
+"""A scenario's verdict line says plainly whether production's symptom
+appeared and whether the fix removed it (lab.scenarios.catalogue)."""
+from __future__ import annotations
+
+from lab.scenarios.catalogue import Scenario, Seen, Variant, Verdict
+
+SCENARIO = Scenario(name="example", symptom="the old zip is served", fix="a PURGE", upstream="#1",
+                    production=Variant(), fixed=Variant(), play=lambda stage, variant: Seen(False, ""))
+
+
+def verdict(production: bool, fixed: bool, put_back: bool = True) -> Verdict:
+    return Verdict(SCENARIO, Seen(production, ""), Seen(fixed, ""), seconds=1.0, put_back=put_back)
+
+
+def test_a_symptom_the_fix_removes_is_reproduced_and_gone() -> None:
+    result = verdict(production=True, fixed=False)
+
+    assert result.ok
+    assert result.line() == "reproduced: the old zip is served; fixed by a PURGE: gone"
+
+
+def test_a_symptom_that_does_not_appear_is_said_not_to_reproduce() -> None:
+    result = verdict(production=False, fixed=False)
+
+    assert not result.ok
+    assert result.line() == "did not reproduce: the old zip is served"
+
+
+def test_a_symptom_the_fix_leaves_is_still_there() -> None:
+    result = verdict(production=True, fixed=True)
+
+    assert not result.ok
+    assert result.line().endswith("fixed by a PURGE: still there")
+
+
+def test_a_lab_not_put_back_fails_the_scenario() -> None:
+    result = verdict(production=True, fixed=False, put_back=False)
+
+    assert not result.ok
+    assert result.line().endswith("(but the lab was not put back as it was)")
