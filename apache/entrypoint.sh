@@ -129,8 +129,8 @@ done
 # Production's worker: `celery -A KerbalStuff.celery:app worker -B --loglevel=INFO`
 # as www-data; Debian's python3-celery has no `celery` script. One process for
 # tasks (production: one per CPU; here 4 containers share the machine); the
-# schedule of the periodic jobs in the container's own file, as production's in
-# its working tree, so a restart does not reset it.
+# schedule of the periodic jobs on a volume of the container's own (compose.yaml),
+# as production's in its working tree, so neither a restart nor a recreate resets it.
 keep "the Celery worker" setpriv --reuid=www-data --regid=www-data --init-groups \
   python3 -m celery --app spacedock.tasks worker --beat --loglevel=INFO --concurrency 1 \
   --hostname "celery@${SD_CONTAINER:-local}" --schedule /var/lib/sdlab/celery/beat-schedule &

@@ -19,6 +19,17 @@ TIMEOUT_S=2
 
 log() { echo "storage-watch: $*" >&2; }
 
+# STORAGE_WATCH=production: production has no watch, so file requests go to
+# the mount whatever it answers (the storage-outage scenario's production
+# side). This process stays, idle, as the entrypoint watches it.
+case ${STORAGE_WATCH:-fixed} in
+  fixed) ;;
+  production)
+    log "off (STORAGE_WATCH=production): file requests go to the mount whatever it answers"
+    exec sleep infinity ;;
+  *) log "STORAGE_WATCH must be production or fixed, not '$STORAGE_WATCH'"; exit 64 ;;
+esac
+
 mark_down() {
   [[ -e $flag ]] && return
   date -u +%FT%TZ >"$flag"

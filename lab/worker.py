@@ -1,6 +1,6 @@
 """The Celery worker in each web container (the app's spacedock.tasks, on a
-Redis database of the container's own), reached through the container's own
-`celery` command as the app's user: who answers, and queueing a task."""
+Redis database of the container's own), reached with `python3 -m celery` in
+the container, as the app's user: who answers, and queueing a task."""
 from __future__ import annotations
 
 import json
@@ -19,7 +19,7 @@ class CeleryWorkers:
         return self._lab.exec(service, ["python3", "-m", "celery", "--app", "spacedock.tasks", *arguments],
                               user="www-data")
 
-    def answering(self, service: str, timeout_s: float = 2.0) -> set[str]:
+    def answering(self, service: str, timeout_s: float = 3.0) -> set[str]:
         """The workers that answer a ping on the service's broker within
         timeout_s: {"celery@sd1a"} when its own worker runs and no other shares it."""
         result = self._celery(service, "inspect", "ping", "--json", "--timeout", f"{timeout_s:g}")

@@ -2,6 +2,8 @@
 for the folders that test it (integration, scenarios)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lab import config as lab_config
@@ -15,6 +17,14 @@ from lab.topology import SERVICES
 pytest_plugins = ["lab.pytest_evidence"]
 
 READY_TIMEOUT_S = 60
+# Tests in these folders talk to the running lab: marked `integration` (evidence saved on failure).
+LAB_FOLDERS = (Path(__file__).parent / "integration", Path(__file__).parent / "scenarios")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(folder in item.path.parents for folder in LAB_FOLDERS):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,9 @@
 #   ATS_TIMEOUTS   production (default): 60 minutes, as since SpaceDock #250
 #                  before-250: ATS's defaults (a request may last 15 minutes
 #                  and be silent 30 s), for the upload-timeout scenario
-#                  before-250-fast: the same with 6 s for 15 minutes, so that
-#                  #250's dying uploads show in seconds
+#                  before-250-fast: the same scaled down, 6 s for the 15
+#                  minutes and 2 s for the 30 s, so #250's dying uploads show
+#                  in seconds
 set -euo pipefail
 
 conf=/etc/trafficserver
@@ -134,16 +135,13 @@ follow_access_log() {
 choose_timeouts() {
   case ${ATS_TIMEOUTS:-production} in
     production) log "timeouts: production's (a request may last 60 min and be silent 60 min)" ;;
-    before-250)
-      export PROXY_CONFIG_HTTP_TRANSACTION_ACTIVE_TIMEOUT_IN=900 \
-        PROXY_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_IN=30 \
-        PROXY_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT=30
-      log "timeouts: before SpaceDock #250, ATS's defaults (a request may last 15 min and be silent 30 s)" ;;
-    before-250-fast)
-      export PROXY_CONFIG_HTTP_TRANSACTION_ACTIVE_TIMEOUT_IN=6 \
-        PROXY_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_IN=30 \
-        PROXY_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT=30
-      log "timeouts: before SpaceDock #250, with 6 s for its 15 min (a request may last 6 s and be silent 30 s)" ;;
+    before-250 | before-250-fast)
+      local active=900 silent=30
+      [[ $ATS_TIMEOUTS == before-250-fast ]] && active=6 silent=2
+      export PROXY_CONFIG_HTTP_TRANSACTION_ACTIVE_TIMEOUT_IN=$active \
+        PROXY_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_IN=$silent \
+        PROXY_CONFIG_HTTP_TRANSACTION_NO_ACTIVITY_TIMEOUT_OUT=$silent
+      log "timeouts: before SpaceDock #250 (a request may last ${active} s and be silent ${silent} s)" ;;
     *) log "ATS_TIMEOUTS must be production, before-250 or before-250-fast, not '$ATS_TIMEOUTS'"; exit 64 ;;
   esac
 }

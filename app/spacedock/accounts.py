@@ -23,10 +23,11 @@ login_manager = LoginManager()
 
 class OnlyLoggedInSessionInterface(SecureCookieSessionInterface):
     """Keep a session cookie only for logged-in users; an anonymous visitor who
-    still sends one (after logging out) gets it deleted."""
+    still sends one (after logging out) gets it deleted. With
+    ANONYMOUS_SESSIONS=before-354, everyone's session is kept, as before PR #354."""
 
     def save_session(self, app: Flask, session, response: Response) -> None:
-        if "_user_id" in session:
+        if "_user_id" in session or app.config["ANONYMOUS_SESSIONS"] == "before-354":
             super().save_session(app, session, response)
         elif request.cookies.get(self.get_cookie_name(app)):
             response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),

@@ -37,6 +37,10 @@ CHOICES = {
     #             If-None-Match "0" for another file is answered 304
     # fixed:      the app names each version's file in its own ETag
     "XSENDFILE_ETAGS": ("production", "fixed"),
+    # none:       no session cookie for anonymous visitors (SpaceDock PR #354, 2021)
+    # before-354: every page stores the game browsed in the session, so every
+    #             visitor gets a session cookie and sends it back
+    "ANONYMOUS_SESSIONS": ("none", "before-354"),
 }
 
 
@@ -68,6 +72,7 @@ def defaults() -> dict[str, Any]:
         "UPLOAD_CHECKS": "production",
         "DOWNLOAD_COUNTS": "production",
         "XSENDFILE_ETAGS": "production",
+        "ANONYMOUS_SESSIONS": "none",
         # 0: production's pages carry no Cache-Control, so ATS never stores them.
         # N > 0: SpaceDock issue #256's proposal: anonymous pages say
         # `public, max-age=N` (ATS stores them, one copy per Cookie header, as

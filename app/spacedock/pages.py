@@ -3,7 +3,7 @@ versions, counters and download buttons, and the upload forms (which use the
 chunked upload API). Like SpaceDock, no page sets Cache-Control itself."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, session
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,6 +13,14 @@ from spacedock.downloads import can_download
 from spacedock.models import Mod
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.before_request
+def remember_the_game() -> None:
+    """Before PR #354 SpaceDock stored the game a visitor browses in the
+    session on every page (common.py set_game_info), logged in or not."""
+    if current_app.config["ANONYMOUS_SESSIONS"] == "before-354":
+        session["gameshort"] = "kerbal-space-program"
 
 
 @bp.after_request

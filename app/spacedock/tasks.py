@@ -37,8 +37,8 @@ app = Celery("tasks", broker=settings["REDIS_CONNECTION"])
 # A worker that loses Redis exits, and its keeper starts a fresh one
 # UNIT_RESTART_SECONDS later, as systemd would. Reconnecting in place is
 # Celery's default, but Debian bookworm's kombu 5.2.4 then takes no more tasks
-# while it still answers pings (Celery #8030 and #8384; fixed in kombu 5.4.0,
-# which production's `pip install -U` has had since 2024).
+# while it still answers pings (Celery #8030 and #8384; kombu PR #2007, in
+# 5.4.0, fixed the common case, which production's `pip install -U` brings).
 app.conf.broker_connection_retry = False
 
 

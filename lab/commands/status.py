@@ -55,7 +55,7 @@ def gather(lab: DockerLab, state: LabState) -> LabStatus:
         return ServiceStatus(name, healths[name], lab.image_version(name), storage_mode(lab, name), worker)
 
     running = [name for name in WEB_SERVICES if healths[name] not in ("missing", "exited", "created", "dead")]
-    # a worker's ping takes a second: all at once
+    # a worker's ping takes a second or more: all at once
     with ThreadPoolExecutor(max_workers=len(WEB_SERVICES)) as pool:
         web = dict(zip(running, pool.map(web_status, running), strict=True))
     services = tuple(web.get(name) or ServiceStatus(name, healths[name]) for name in SERVICES)

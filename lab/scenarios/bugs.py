@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from lab.scenarios import (corrupt_zip_cached, download_events_index, etag_zero, hidden_swap, name_clash,
-                           purge_wrong_path, stale_after_reupload, uncounted_downloads, upload_idle_timeout)
+                           purge_wrong_path, stale_after_reupload, storage_outage, uncounted_downloads,
+                           upload_idle_timeout)
 from lab.scenarios.catalogue import Scenario
 
 CATALOGUE: tuple[Scenario, ...] = (
@@ -13,6 +14,7 @@ CATALOGUE: tuple[Scenario, ...] = (
     upload_idle_timeout.SCENARIO,
     download_events_index.SCENARIO,
     etag_zero.SCENARIO,
+    storage_outage.SCENARIO,
     hidden_swap.SCENARIO,
     name_clash.SCENARIO,
 )

@@ -1,8 +1,9 @@
 """The production bug catalogue: each scenario plays the steps of one SpaceDock
 incident on the running lab twice, first in production's configuration for that
 bug, then with the fix, prints what a user would have seen, and ends with a
-verdict. The lab is put back as it was (settings, live container, cache
-generation), also when interrupted with Ctrl-C.
+verdict. The lab is put back as configured, also when interrupted with Ctrl-C,
+and checked: every container's settings, the live container, ATS's cache
+generation and every service's health must be as before.
 
     python -m lab scenario                 the list, with each one's symptom
     python -m lab scenario <name>          play one
@@ -15,6 +16,7 @@ import time
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable, Mapping
 
 import requests
@@ -63,7 +65,7 @@ class Stage:
     out: Output
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
-    @property
+    @cached_property
     def client(self) -> LabClient:
         return LabClient(self.config.http_base, test_tag=f"scenario {self.tag}")
 
@@ -99,6 +101,9 @@ class Scenario:
 
 @dataclass(frozen=True)
 class LabSnapshot:
+    """What a scenario must leave as it found: each container's settings, the
+    live container, ATS's cache generation, and which services are not healthy."""
+    settings: tuple[tuple[str, tuple[str, ...]], ...]
     live: str
     cache_generation: int | None
     unhealthy: tuple[str, ...]
@@ -107,8 +112,17 @@ class LabSnapshot:
     def take(config: LabConfig, lab: DockerLab) -> LabSnapshot:
         client = LabClient(config.http_base)
         healths = lab.healths(SERVICES)
-        return LabSnapshot(lab_state.load(config).live, TrafficServer.generation_in_use(client),
+        settings = tuple((name, tuple(sorted(lab.container(name).attrs["Config"]["Env"]))) for name in SERVICES)
+        return LabSnapshot(settings, lab_state.load(config).live, TrafficServer.generation_in_use(client),
                            tuple(name for name, health in healths.items() if health != "healthy"))
+
+    def differences(self, other: LabSnapshot) -> list[str]:
+        changed = [f"{name}'s settings" for (name, mine), (_, theirs) in zip(self.settings, other.settings,
+                                                                             strict=True) if mine != theirs]
+        for what in ("live", "cache_generation", "unhealthy"):
+            if getattr(self, what) != getattr(other, what):
+                changed.append(f"{what.replace('_', ' ')}: {getattr(self, what)} then, {getattr(other, what)} now")
+        return changed
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,17 @@ class Verdict:
         return verdict if self.put_back else f"{verdict} (but the lab was not put back as it was)"
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A play that could not be finished (a step the lab refused); `all` goes on."""
+    scenario: Scenario
+    error: str
+    ok = False
+
+    def line(self) -> str:
+        return f"could not play {self.scenario.name}: {self.error}"
+
+
 def _variant(config: LabConfig, variant: Variant, out: Output):
     """The lab switched to the variant's settings, or as it is when it has them already."""
     if all(config.settings.get(key) == value for key, value in variant.settings.items()):
@@ -149,10 +174,10 @@ def play(scenario: Scenario, config: LabConfig, lab: DockerLab, out: Output) -> 
         with _variant(config, variant, out):
             seen[label] = scenario.play(Stage(config, lab, out), label)
         out(f"  → {seen[label].evidence}")
-    after = LabSnapshot.take(config, lab)
-    if after != before:
-        out(f"lab: not as before: {before} then, {after} now")
-    return Verdict(scenario, seen[PRODUCTION], seen[FIXED], time.monotonic() - started, after == before)
+    changed = before.differences(LabSnapshot.take(config, lab))
+    if changed:
+        out(f"lab: not as before: {'; '.join(changed)}")
+    return Verdict(scenario, seen[PRODUCTION], seen[FIXED], time.monotonic() - started, not changed)
 
 
 def render_list(scenarios: tuple[Scenario, ...]) -> str:
@@ -160,9 +185,12 @@ def render_list(scenarios: tuple[Scenario, ...]) -> str:
     return "\n".join(f"  {scenario.name:<{width}}  {scenario.symptom} ({scenario.upstream})" for scenario in scenarios)
 
 
-def render_table(verdicts: list[Verdict]) -> str:
+def render_table(verdicts: list[Verdict | Failure]) -> str:
     lines = [f"  {'scenario':<24}{'production':<12}{'fixed':<12}{'time':>7}  verdict"]
     for verdict in verdicts:
+        if isinstance(verdict, Failure):
+            lines.append(f"  {verdict.scenario.name:<24}{'-':<12}{'-':<12}{'-':>7}  could not be played")
+            continue
         lines.append(f"  {verdict.scenario.name:<24}{'symptom' if verdict.production.symptom else 'none':<12}"
                      f"{'symptom' if verdict.fixed.symptom else 'gone':<12}{verdict.seconds:>6.0f}s  "
                      f"{'ok' if verdict.ok else 'FAILED'}")

@@ -3,22 +3,21 @@ Future zips; the copy ATS served differed from the file on storage. An upload
 appends each chunk at the file's final path, so a download while it runs gets
 the part written so far, with the week's Expires of /content/, and ATS keeps
 that truncated zip for everyone. The fix writes aside and renames the complete
-file into place (and purges): a download meanwhile finds nothing to keep."""
+file into place: a download meanwhile gets a 404, which ATS does not keep."""
 from __future__ import annotations
 
 from lab.http import cache_result
 from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant, short_sha
-from lab.scenarios.steps import expect
+from lab.scenarios.steps import BETA, expect, new_mod
 from lab.spacedock import CHUNK_BYTES, ChunkPlan, make_zip
 
-BETA = "beta.spacedock.info"
 CHUNKS = 3
 
 
 def play(stage: Stage, variant: str) -> Seen:
     spacedock = stage.author(BETA)
     name = stage.name("Corrupt")
-    mod = expect(spacedock.create_mod(name, "1.0", make_zip(1000, stage.tag)), 201, f"creating {name}").json()
+    mod = new_mod(spacedock, name, make_zip(1000, stage.tag))
     new = make_zip(CHUNKS * CHUNK_BYTES - 1000, f"{stage.tag}-2.0")
     # where 2.0 will be: beside 1.0, SpaceDock's <Mod>-<version>.zip
     path = mod["storage_path"].replace("-1.0.zip", "-2.0.zip")

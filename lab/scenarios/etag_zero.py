@@ -5,16 +5,14 @@ mtime, 0). A client that kept one download and asks for another with
 from __future__ import annotations
 
 from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
-from lab.scenarios.steps import expect
+from lab.scenarios.steps import BETA, expect, new_mod
 from lab.spacedock import make_zip
-
-BETA = "beta.spacedock.info"
 
 
 def play(stage: Stage, variant: str) -> Seen:
     spacedock = stage.author(BETA)
     name = stage.name("Etag")
-    mod = expect(spacedock.create_mod(name, "1.0", make_zip(10_000, f"{stage.tag}-1")), 201, f"creating {name}").json()
+    mod = new_mod(spacedock, name, make_zip(10_000, f"{stage.tag}-1"))
     expect(spacedock.add_version(mod["id"], "2.0", make_zip(10_000, f"{stage.tag}-2")), 201, "adding 2.0")
     first = expect(stage.client.get(f"/mod/{mod['id']}/download/1.0", host=BETA), 200, "downloading 1.0")
     etag = first.headers.get("ETag", "")

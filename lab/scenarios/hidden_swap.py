@@ -13,8 +13,6 @@ from lab.interrupts import ctrl_c_held
 from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
 
 REQUESTS = 20
-# how long a swap waits for ATS to follow before it reports that it did not
-FOLLOW_TIMEOUT_S = 5
 
 
 def play(stage: Stage, variant: str) -> Seen:
@@ -23,20 +21,22 @@ def play(stage: Stage, variant: str) -> Seen:
     def indented(line: str) -> None:
         stage.out(f"  {line}")
 
-    before = served_by(client.get("/version?before-swap", host="spacedock.info"))
-    stage.out(f"  spacedock.info is served by {before}")
-    report = swap(stage.config, stage.lab, lab_state.load(stage.config), indented, follow_timeout_s=FOLLOW_TIMEOUT_S)
+    before = lab_state.load(stage.config).live
+    stage.out(f"  spacedock.info is served by {served_by(client.get('/version?before-swap', host='spacedock.info'))}")
     try:
+        report = swap(stage.config, stage.lab, lab_state.load(stage.config), indented)
         answers = Counter(served_by(client.get(f"/version?after-swap={n}", host="spacedock.info"))
                           for n in range(REQUESTS))
         shares = ", ".join(f"{count} from {name}" for name, count in answers.items())
         stage.out(f"  after the swap to {report.new}: {shares}")
     finally:
-        stage.out("  swapping back")
-        with ctrl_c_held(stage.out):
-            swap(stage.config, stage.lab, lab_state.load(stage.config), indented, follow_timeout_s=FOLLOW_TIMEOUT_S)
+        if lab_state.load(stage.config).live != before:
+            stage.out("  swapping back")
+            with ctrl_c_held(stage.out):
+                swap(stage.config, stage.lab, lab_state.load(stage.config), indented)
     stuck = answers[report.old]
-    return Seen(stuck > 0, f"{stuck} of {REQUESTS} requests after the swap still went to {report.old}")
+    followed = "never followed" if report.followed_after_s is None else f"followed in {report.followed_after_s:.1f} s"
+    return Seen(stuck > 0, f"ATS {followed}; {stuck} of {REQUESTS} requests after the swap still went to {report.old}")
 
 
 SCENARIO = Scenario(

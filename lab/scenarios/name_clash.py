@@ -4,17 +4,15 @@ mod's upload overwrites the first mod's published zip."""
 from __future__ import annotations
 
 from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant, short_sha
-from lab.scenarios.steps import expect
+from lab.scenarios.steps import BETA, new_mod
 from lab.spacedock import make_zip
-
-BETA = "beta.spacedock.info"
 
 
 def play(stage: Stage, variant: str) -> Seen:
     spacedock = stage.author(BETA)
     name = stage.name("Clash")
     first_data = make_zip(100_000, f"{stage.tag}-first")
-    first = expect(spacedock.create_mod(name, "1.0", first_data), 201, f"creating {name}").json()
+    first = new_mod(spacedock, name, first_data)
     stage.out(f"  {name!r} 1.0 published, sha256 {short_sha(first_data)}")
     clash = name.replace(" ", "_")
     second_data = make_zip(100_000, f"{stage.tag}-second")

@@ -12,6 +12,10 @@ from lab.scenarios.catalogue import Seen, Stage, short_sha
 from lab.spacedock import SpaceDockClient, make_zip
 
 ZIP_BYTES = 200_000
+# the sites the plays use: beta runs production's switches and sends downloads
+# by X-Sendfile; alpha caches pages (PAGE_CACHE_SECONDS)
+BETA = "beta.spacedock.info"
+ALPHA = "alpha.spacedock.info"
 
 
 def expect(response: requests.Response, status: int, what: str) -> requests.Response:
@@ -21,12 +25,16 @@ def expect(response: requests.Response, status: int, what: str) -> requests.Resp
     return response
 
 
+def new_mod(spacedock: SpaceDockClient, name: str, data: bytes) -> dict:
+    """A new mod with version 1.0 of `data`; its API answer (id, version_id, storage_path)."""
+    return expect(spacedock.create_mod(name, "1.0", data), 201, f"creating {name}").json()
+
+
 @dataclass(frozen=True)
 class CachedMod:
     spacedock: SpaceDockClient
     mod: dict
     content: str  # the zip's /content/ path
-    data: bytes
 
 
 def mod_with_cached_zip(stage: Stage, host: str, prefix: str) -> CachedMod:
@@ -35,7 +43,7 @@ def mod_with_cached_zip(stage: Stage, host: str, prefix: str) -> CachedMod:
     spacedock = stage.author(host)
     data = make_zip(ZIP_BYTES, f"{stage.tag}-old")
     name = stage.name(prefix)
-    mod = expect(spacedock.create_mod(name, "1.0", data), 201, f"creating {name}").json()
+    mod = new_mod(spacedock, name, data)
     expect(spacedock.add_version(mod["id"], "2.0", make_zip(1000, stage.tag)), 201, f"adding 2.0 to {name}")
     stage.out(f"  {name} 1.0 published, sha256 {short_sha(data)}")
     content = f"/content/{mod['storage_path']}"
@@ -43,7 +51,7 @@ def mod_with_cached_zip(stage: Stage, host: str, prefix: str) -> CachedMod:
     cached = stage.fetch(host, content, "downloaded again")
     if cache_result(cached) != "hit-fresh" or cached.content != data:
         raise LabError(f"ATS does not hold {content} for {host} ({cache_result(cached)}); the play cannot go on")
-    return CachedMod(spacedock, mod, content, data)
+    return CachedMod(spacedock, mod, content)
 
 
 def served_against_stored(stage: Stage, cached: CachedMod, host: str, share: str) -> Seen:

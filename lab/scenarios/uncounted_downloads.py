@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from lab.scenarios.catalogue import PRODUCTION, Scenario, Seen, Stage, Variant
-from lab.scenarios.steps import expect
+from lab.scenarios.steps import expect, new_mod
 from lab.spacedock import make_zip
 
 SITE = "spacedock.info"
@@ -17,7 +17,7 @@ DOWNLOADS = 5
 def play(stage: Stage, variant: str) -> Seen:
     spacedock = stage.author(SITE)
     name = stage.name("Counted")
-    mod = expect(spacedock.create_mod(name, "1.0", make_zip(100_000, stage.tag)), 201, f"creating {name}").json()
+    mod = new_mod(spacedock, name, make_zip(100_000, stage.tag))
     before = spacedock.download_count(mod["id"])
     link = f"/content/{mod['storage_path']}" if variant == PRODUCTION else f"/mod/{mod['id']}/download"
     served = 0

@@ -7,7 +7,6 @@ be found with `make logs | grep <test name>`.
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
@@ -23,15 +22,6 @@ from lab.http import LabClient
 from lab.smb import StorageBox
 from lab.spacedock import SpaceDockClient, logged_in
 from lab.topology import SERVICES
-
-HERE = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(pytest.mark.integration)
-
 
 @pytest.fixture
 def live(config: LabConfig, docker_lab: DockerLab) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -44,7 +45,7 @@ def test_each_container_s_tasks_go_to_its_own_worker_alone(workers: CeleryWorker
     assert workers.answering(service) == {f"celery@{service}"}
 
 
-def test_the_periodic_jobs_run_on_production_s_schedule(docker_lab: DockerLab) -> None:
+def test_the_periodic_jobs_are_configured_on_production_s_schedule(docker_lab: DockerLab) -> None:
     schedule = docker_lab.exec("sd1a", [
         "python3", "-c", "import json; from spacedock.tasks import app; print(json.dumps("
                          "{name: entry['schedule'] for name, entry in app.conf.beat_schedule.items()}))",
@@ -53,7 +54,7 @@ def test_the_periodic_jobs_run_on_production_s_schedule(docker_lab: DockerLab) -
     assert json.loads(schedule.output.strip().splitlines()[-1]) == PRODUCTION_SCHEDULE
 
 
-def recalculate_scores(workers: CeleryWorkers, sql, service: str, database: str, *, timeout_s: float) -> None:
+def scores_recalculated(workers: CeleryWorkers, sql, service: str, database: str, *, timeout_s: float) -> None:
     """Sets every mod's score in `database` to UNSCORED, queues the score job on
     the service's broker and waits until no mod is left without its score."""
     sql(database, f"UPDATE mod SET score = {UNSCORED}")
@@ -67,17 +68,19 @@ def recalculate_scores(workers: CeleryWorkers, sql, service: str, database: str,
 
 
 def test_a_queued_score_calculation_gives_every_mod_its_score(workers: CeleryWorkers, sql, live: str) -> None:
-    recalculate_scores(workers, sql, live, "spacedock", timeout_s=30)
+    scores_recalculated(workers, sql, live, "spacedock", timeout_s=30)
 
 
 def test_a_worker_that_dies_is_started_again_after_unit_restart_seconds(config: LabConfig, docker_lab: DockerLab,
                                                                          workers: CeleryWorkers) -> None:
     with switched(config, ["sd6"], {"UNIT_RESTART_SECONDS": "5"}):
+        killed_at = time.monotonic()
         killed = docker_lab.exec("sd6", ["pkill", "--signal", "KILL", "--oldest", "--full", "--",
                                          "celery --app spacedock.tasks"])
         assert killed.exit_code == 0, killed.output
 
         poll_until(lambda: workers.answers("sd6"), timeout_s=60, awaited="sd6's worker to be started again")
+        assert time.monotonic() - killed_at >= 5
         assert re.search(r"the Celery worker \(pid \d+\) ended, killed by SIGKILL; starting it again in 5 s",
                          docker_lab.logs("sd6"))
 
@@ -93,4 +96,4 @@ def test_through_a_redis_outage_the_site_serves_and_afterwards_the_work_is_done(
     assert during == 200
     # Debian's kombu 5.2.4 reconnected in place takes no task (Celery #8030): the
     # worker exits instead, and its keeper starts a fresh one a minute later
-    recalculate_scores(workers, sql, "sd2", "spacedock_beta", timeout_s=120)
+    scores_recalculated(workers, sql, "sd2", "spacedock_beta", timeout_s=120)

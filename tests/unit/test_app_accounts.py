@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.unit.conftest import PASSWORD, log_in
+from tests.unit.conftest import PASSWORD, AppFactory, log_in
 
 
 @pytest.mark.parametrize("path", ["/", "/mod/1/Near%20Future%20Electrical", "/login", "/api/mod/1"])
@@ -16,6 +16,14 @@ def test_anonymous_pages_set_no_cookie_and_no_cache_headers(client: FlaskClient,
     assert "Set-Cookie" not in response.headers
     assert "Cache-Control" not in response.headers
     assert "Expires" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/", "/mod/1/Near%20Future%20Electrical"])
+def test_before_354_every_anonymous_page_sets_a_session_cookie(make_app: AppFactory, path: str) -> None:
+    response = make_app(ANONYMOUS_SESSIONS="before-354").test_client().get(path)
+
+    assert response.status_code == 200
+    assert response.headers.get("Set-Cookie", "").startswith("session=")
 
 
 def test_logging_in_sets_an_http_only_session_cookie(client: FlaskClient) -> None:
