@@ -32,6 +32,12 @@ def make_zip(payload_bytes: int, seed: str) -> bytes:
     return buffer.getvalue()
 
 
+def chunk_fields(upload_id: str, index: int, total: int, offset: int, total_size: int) -> dict[str, str]:
+    """The fields Dropzone sends with each chunk of an upload."""
+    return {"dzuuid": upload_id, "dzchunkindex": str(index), "dztotalchunkcount": str(total),
+            "dzchunkbyteoffset": str(offset), "dztotalfilesize": str(total_size)}
+
+
 @dataclass(frozen=True)
 class ChunkPlan:
     """Which chunks to send, in which order (a normal upload: all, in order)."""
@@ -63,14 +69,8 @@ class SpaceDockClient:
         response = None
         for index in plan.indexes(total):
             offset = index * chunk_bytes
-            form = {
-                **fields,
-                "dzuuid": upload_id,
-                "dzchunkindex": str(index),
-                "dztotalchunkcount": str(total),
-                "dzchunkbyteoffset": str(offset),
-                "dztotalfilesize": str(len(data) if declared_size is None else declared_size),
-            }
+            form = {**fields, **chunk_fields(upload_id, index, total, offset,
+                                             len(data) if declared_size is None else declared_size)}
             files = {"zipball": ("mod.zip", data[offset:offset + chunk_bytes], "application/zip")}
             response = self.http.post(url, host=self.host, data=form, files=files)
             if response.status_code not in (200, 201, 202):

@@ -112,7 +112,8 @@ class LabSnapshot:
     def take(config: LabConfig, lab: DockerLab) -> LabSnapshot:
         client = LabClient(config.http_base)
         healths = lab.healths(SERVICES)
-        settings = tuple((name, tuple(sorted(lab.container(name).attrs["Config"]["Env"]))) for name in SERVICES)
+        containers = lab.containers()
+        settings = tuple((name, tuple(sorted(containers[name].attrs["Config"]["Env"]))) for name in SERVICES)
         return LabSnapshot(settings, lab_state.load(config).live, TrafficServer.generation_in_use(client),
                            tuple(name for name, health in healths.items() if health != "healthy"))
 

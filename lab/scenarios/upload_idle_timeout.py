@@ -22,7 +22,7 @@ from lab import database
 from lab.errors import LabError
 from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA
-from lab.spacedock import make_zip
+from lab.spacedock import chunk_fields, make_zip
 from lab.waiting import poll_until
 
 # ATS_TIMEOUTS=before-250-fast's transaction_no_activity_timeout_in
@@ -59,9 +59,8 @@ def play(stage: Stage, variant: str) -> Seen:
     name = stage.name("Big upload")
     data = make_zip(SIZE, stage.tag)
     body, content_type = encode_multipart_formdata({
-        "name": name, "version": "1.0", "short_description": "a slow upload", "dzuuid": f"slow-{stage.tag}",
-        "dzchunkindex": "0", "dztotalchunkcount": "1", "dzchunkbyteoffset": "0", "dztotalfilesize": str(len(data)),
-        "zipball": ("mod.zip", data, "application/zip"),
+        "name": name, "version": "1.0", "short_description": "a slow upload",
+        **chunk_fields(f"slow-{stage.tag}", 0, 1, 0, len(data)), "zipball": ("mod.zip", data, "application/zip"),
     })
     logged_before = stage.lab.logs("sd2").count(BODY_FAILED)
     stage.out(f"  uploading {len(data)} bytes in one request, a piece every {PIECE_EVERY_S} s, "

@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 import pytest
 from requests import Response
 
+from lab import database as lab_database
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient
@@ -66,10 +67,8 @@ def slow_event_writes(docker_lab: DockerLab, database: str, sql, hold_s: float =
     """The database slow to write download events, as under load: another
     session holds the table locked against writes (reads go on) for `hold_s`,
     so downloads that arrive meanwhile all wait in the middle of counting."""
-    holder = threading.Thread(target=docker_lab.exec, args=("db", [
-        "psql", "--no-psqlrc", f"--dbname={database}", "--command",
-        f"BEGIN; LOCK TABLE downloadevent IN EXCLUSIVE MODE; SELECT pg_sleep({hold_s}); COMMIT;"]),
-        kwargs={"user": "postgres"})
+    holder = threading.Thread(target=lab_database.query, args=(
+        docker_lab, database, f"BEGIN; LOCK TABLE downloadevent IN EXCLUSIVE MODE; SELECT pg_sleep({hold_s}); COMMIT;"))
     holder.start()
     try:
         poll_until(lambda: sql(database, "SELECT count(*) FROM pg_locks WHERE granted AND mode = 'ExclusiveLock' "

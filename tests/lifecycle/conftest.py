@@ -13,6 +13,7 @@ from typing import Iterator
 import pytest
 
 from lab import config as lab_config
+from lab import database as lab_database
 from lab import live_alias
 from lab import state as lab_state
 from lab import testlab
@@ -50,8 +51,7 @@ class LabSnapshot:
 def snapshot(lab: testlab.SecondLab) -> LabSnapshot:
     config = lab.config
     docker_lab = DockerLab(config.project)
-    mods = docker_lab.exec("db", ["psql", "--no-psqlrc", "--tuples-only", "--no-align", "--dbname=spacedock",
-                                  "--command", "SELECT count(*) FROM mod"], user="postgres").output.strip()
+    mods = lab_database.query(docker_lab, "spacedock", "SELECT count(*) FROM mod")
     return LabSnapshot(
         containers={service: (container.id, container.attrs["State"]["StartedAt"])
                     for service, container in docker_lab.containers().items()},
