@@ -126,6 +126,17 @@ class DockerLab:
         )
         return ExecResult(result.exit_code, (result.output or b"").decode(errors="replace"))
 
+    def oom_kills(self, service: str) -> int:
+        """How many processes the kernel's OOM killer has killed in the service's
+        container (its memory cgroup, v1 or v2), since the container started."""
+        for path, key in (("/sys/fs/cgroup/memory.events", "oom_kill"),
+                          ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill")):
+            result = self.exec(service, ["cat", path])
+            if result.exit_code == 0:
+                counts = dict(line.split() for line in result.output.splitlines() if line.strip())
+                return int(counts[key])
+        raise LabError(f"{service}: no memory cgroup counters in the container ({result.output.strip()})")
+
     def command_line(self, service: str, pattern: str) -> str:
         """The pid and command line of the oldest process in the service's
         container whose full command line matches `pattern` (a master, not a worker)."""

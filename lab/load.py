@@ -48,6 +48,12 @@ class Load:
             thread.start()
         return self
 
+    def run_out(self) -> None:
+        """Wait until every client has stopped by itself (max_seconds or
+        max_requests reached, and its last answer in)."""
+        for thread in self._threads:
+            thread.join()
+
     def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
         for thread in self._threads:

@@ -17,20 +17,24 @@ from lab.interrupts import ctrl_c_held
 Output = Callable[[str], None]
 
 
-def recreate(config: LabConfig, services: Sequence[str], out: Output) -> None:
-    """Bring the services to what `config` says, and wait until they are healthy.
-    A recreated production container gets the live aliases back if it holds them."""
+def recreate(config: LabConfig, services: Sequence[str], out: Output, *, healthy: bool = True) -> None:
+    """Bring the services to what `config` says, and (unless not `healthy`) wait
+    until they are healthy. A recreated production container gets the live
+    aliases back if it holds them."""
     state = lab_state.load(config)
     Compose(config, state).up(list(services), no_deps=True)
     docker_lab = DockerLab(config.project)
     live_alias.settle(docker_lab, state.live)
-    wait_until_healthy(docker_lab, services, out)
+    if healthy:
+        wait_until_healthy(docker_lab, services, out)
 
 
 @contextmanager
 def switched(config: LabConfig, services: Sequence[str], settings: Mapping[str, str],
-             out: Output = lambda line: None) -> Iterator[LabConfig]:
-    """The lab with `settings` changed for `services`; yields the changed configuration."""
+             out: Output = lambda line: None, *, healthy: bool = True) -> Iterator[LabConfig]:
+    """The lab with `settings` changed for `services`; yields the changed
+    configuration, once they are healthy (or at once, if not `healthy`: a
+    setting they never get healthy with). Always put back healthy."""
     unknown = sorted(set(settings) - set(config.settings))
     if unknown:
         raise KeyError(f"no such setting: {', '.join(unknown)}")
@@ -38,7 +42,7 @@ def switched(config: LabConfig, services: Sequence[str], settings: Mapping[str, 
     shown = " ".join(f"{key}={value}" for key, value in settings.items())
     out(f"lab: switching {', '.join(services)} to {shown}")
     try:
-        recreate(changed, services, out)
+        recreate(changed, services, out, healthy=healthy)
         yield changed
     finally:
         out(f"lab: putting {', '.join(services)} back as configured")

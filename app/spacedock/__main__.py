@@ -1,12 +1,12 @@
 """`python3 -m spacedock setup`: create the schema and, on an empty database,
-the demo data. Safe to run from several containers at once (sd1a and sd1b
+the demo data; make the thumbnails that data seeded before thumbnails lacks. Safe to run from several containers at once (sd1a and sd1b
 share a database): the first one does the work, the others wait and skip."""
 from __future__ import annotations
 
 import argparse
 import sys
 
-from spacedock import config, database, seed
+from spacedock import config, database, seed, thumbnails
 from spacedock.models import Base
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,9 @@ def setup(settings: dict) -> str:
         Base.metadata.create_all(connection)
         with Session(bind=connection, future=True) as session:
             seeded = seed.seed(session, settings["STORAGE"], settings["DEMO_PASSWORD"])
-    return "schema ready; demo data seeded" if seeded else "schema ready; data already present"
+            made = thumbnails.make_missing(session, settings["STORAGE"])
+    done = "schema ready; demo data seeded" if seeded else "schema ready; data already present"
+    return f"{done}; {made} missing thumbnails made" if made else done
 
 
 def main(argv: list[str] | None = None) -> int:

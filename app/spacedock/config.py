@@ -41,6 +41,11 @@ CHOICES = {
     # before-354: every page stores the game browsed in the session, so every
     #             visitor gets a session cookie and sends it back
     "ANONYMOUS_SESSIONS": ("none", "before-354"),
+    # stored:         a mod's thumbnail is made when its background is set
+    # before-39d4f94: the first page listing the mod makes it from the
+    #                 background on storage; a missing background is a 500
+    #                 (SpaceDock 2016, KerbalStuff #135; see thumbnails.py)
+    "THUMBNAILS": ("stored", "before-39d4f94"),
 }
 
 
@@ -73,6 +78,7 @@ def defaults() -> dict[str, Any]:
         "DOWNLOAD_COUNTS": "production",
         "XSENDFILE_ETAGS": "production",
         "ANONYMOUS_SESSIONS": "none",
+        "THUMBNAILS": "stored",
         # 0: production's pages carry no Cache-Control, so ATS never stores them.
         # N > 0: SpaceDock issue #256's proposal: anonymous pages say
         # `public, max-age=N` (ATS stores them, one copy per Cookie header, as

@@ -7,12 +7,13 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from spacedock import database
+from spacedock import database, thumbnails
 from spacedock.accounts import is_owner_or_admin
 from spacedock.downloads import can_download
 from spacedock.models import Mod
 
 bp = Blueprint("pages", __name__)
+bp.add_app_template_global(thumbnails.thumbnail_of, "thumbnail")
 
 
 @bp.before_request

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
-from spacedock import storage
+from spacedock import storage, thumbnails
 from spacedock.models import Mod, ModVersion, User
 
 
@@ -83,6 +83,7 @@ def seed(session: Session, storage_root: str, password: str) -> bool:
         background = storage.background_path(author.username, author.id, demo.name, int(started.timestamp()), "png")
         _write(storage_root, background, demo_png(320, 195, (40 + 60 * number, 90, 160)))
         mod.background = background
+        thumbnails.make(storage_root, background)
         for day, friendly in enumerate(demo.versions):
             relative = storage.zip_path(author.username, author.id, demo.name, friendly)
             data = demo_zip(demo.name, friendly)

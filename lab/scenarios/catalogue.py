@@ -42,9 +42,12 @@ def short_sha(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class Variant:
-    """The lab's settings (.env names) for one play, and the services they concern."""
+    """The lab's settings (.env names) for one play, and the services they concern;
+    `healthy`: whether the play waits for them to be healthy (False: a setting
+    they may never get healthy with, which the play itself watches)."""
     settings: Mapping[str, str] = field(default_factory=dict)
     services: tuple[str, ...] = ()
+    healthy: bool = True
 
     def describe(self) -> str:
         return " ".join(f"{key}={value}" for key, value in self.settings.items()) or "the lab as configured"
@@ -101,8 +104,9 @@ class Scenario:
 
 @dataclass(frozen=True)
 class LabSnapshot:
-    """What a scenario must leave as it found: each container's settings, the
-    live container, ATS's cache generation, and which services are not healthy."""
+    """What a scenario must leave as it found: each container's settings (its
+    environment and memory limit), the live container, ATS's cache generation,
+    and which services are not healthy."""
     settings: tuple[tuple[str, tuple[str, ...]], ...]
     live: str
     cache_generation: int | None
@@ -113,7 +117,9 @@ class LabSnapshot:
         client = LabClient(config.http_base)
         healths = lab.healths(SERVICES)
         containers = lab.containers()
-        settings = tuple((name, tuple(sorted(containers[name].attrs["Config"]["Env"]))) for name in SERVICES)
+        settings = tuple((name, (*sorted(containers[name].attrs["Config"]["Env"]),
+                                 f"memory limit {containers[name].attrs['HostConfig']['Memory']}"))
+                         for name in SERVICES)
         return LabSnapshot(settings, lab_state.load(config).live, TrafficServer.generation_in_use(client),
                            tuple(name for name, health in healths.items() if health != "healthy"))
 
@@ -163,7 +169,7 @@ def _variant(config: LabConfig, variant: Variant, out: Output):
     """The lab switched to the variant's settings, or as it is when it has them already."""
     if all(config.settings.get(key) == value for key, value in variant.settings.items()):
         return nullcontext(config)
-    return switched(config, variant.services, variant.settings, out)
+    return switched(config, variant.services, variant.settings, out, healthy=variant.healthy)
 
 
 def play(scenario: Scenario, config: LabConfig, lab: DockerLab, out: Output) -> Verdict:
@@ -187,12 +193,13 @@ def render_list(scenarios: tuple[Scenario, ...]) -> str:
 
 
 def render_table(verdicts: list[Verdict | Failure]) -> str:
-    lines = [f"  {'scenario':<24}{'production':<12}{'fixed':<12}{'time':>7}  verdict"]
+    width = max([len("scenario"), *(len(verdict.scenario.name) for verdict in verdicts)]) + 2
+    lines = [f"  {'scenario':<{width}}{'production':<12}{'fixed':<12}{'time':>7}  verdict"]
     for verdict in verdicts:
         if isinstance(verdict, Failure):
-            lines.append(f"  {verdict.scenario.name:<24}{'-':<12}{'-':<12}{'-':>7}  could not be played")
+            lines.append(f"  {verdict.scenario.name:<{width}}{'-':<12}{'-':<12}{'-':>7}  could not be played")
             continue
-        lines.append(f"  {verdict.scenario.name:<24}{'symptom' if verdict.production.symptom else 'none':<12}"
+        lines.append(f"  {verdict.scenario.name:<{width}}{'symptom' if verdict.production.symptom else 'none':<12}"
                      f"{'symptom' if verdict.fixed.symptom else 'gone':<12}{verdict.seconds:>6.0f}s  "
                      f"{'ok' if verdict.ok else 'FAILED'}")
     return "\n".join(lines)

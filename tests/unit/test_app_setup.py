@@ -30,3 +30,12 @@ def test_second_setup_finds_the_data_and_leaves_it(tmp_path: Path, storage_root:
 
     assert setup(settings(tmp_path, storage_root)) == "schema ready; data already present"
     assert {path: path.stat().st_mtime_ns for path in storage_root.rglob("*")} == before
+
+
+def test_setup_makes_the_thumbnails_that_data_seeded_without_them_lacks(tmp_path: Path, storage_root: Path) -> None:
+    setup(settings(tmp_path, storage_root))
+    for thumbnail in storage_root.rglob("thumb_*.jpg"):
+        thumbnail.unlink()
+
+    assert setup(settings(tmp_path, storage_root)) == "schema ready; data already present; 3 missing thumbnails made"
+    assert len(list(storage_root.rglob("thumb_*.jpg"))) == 3

@@ -2,7 +2,9 @@
 appeared and whether the fix removed it (lab.scenarios.catalogue)."""
 from __future__ import annotations
 
-from lab.scenarios.catalogue import Scenario, Seen, Variant, Verdict
+from dataclasses import replace
+
+from lab.scenarios.catalogue import Scenario, Seen, Variant, Verdict, render_table
 
 SCENARIO = Scenario(name="example", symptom="the old zip is served", fix="a PURGE", upstream="#1",
                     production=Variant(), fixed=Variant(), play=lambda stage, variant: Seen(False, ""))
@@ -38,3 +40,11 @@ def test_a_lab_not_put_back_fails_the_scenario() -> None:
 
     assert not result.ok
     assert result.line().endswith("(but the lab was not put back as it was)")
+
+
+def test_the_table_keeps_the_longest_name_apart_from_its_result() -> None:
+    long_name = replace(SCENARIO, name="content-through-gunicorn")
+
+    table = render_table([Verdict(long_name, Seen(True, ""), Seen(False, ""), seconds=39.0, put_back=True)])
+
+    assert table.splitlines()[1].split() == ["content-through-gunicorn", "symptom", "gone", "39s", "ok"]
