@@ -60,7 +60,7 @@ swap: venv ## blue-green swap of sd1a/sd1b (REF=<git ref>: rebuild the idle one 
 	@$(LAB) swap $(if $(REF),--ref $(REF))
 
 # Example: make deploy SERVICE=sd2 REF=beta
-deploy: venv ## rebuild SERVICE=sd2|sd6 (or the idle sd1a/sd1b) from REF=<git ref> (none: the working tree)
+deploy: venv ## rebuild SERVICE=sd2|sd6 (or the idle sd1a/sd1b) from REF=<git ref> (none: the working tree) and recreate it; also the repair of a broken one
 	@if [ -z "$(SERVICE)" ]; then echo "make deploy needs SERVICE=sd2, sd6 or the idle production container"; exit 2; fi
 	@$(LAB) deploy $(SERVICE) $(if $(REF),--ref $(REF))
 

@@ -42,11 +42,21 @@ mark_up() {
   log "$storage answers again: serving files"
 }
 
+# With STORAGE_MODE smbfuse the mount is smbnetfs, a daemon no one restarts:
+# if it dies the mount is dead for good, so the watch ends, naming it, and the
+# entrypoint stops the container, which Docker starts again (and mounts anew).
+smbnetfs_mount=false
+grep -qx 'mode=smbfuse' "${SDLAB_RUN_DIR:-/run/sdlab}/storage" 2>/dev/null && smbnetfs_mount=true
+
 install -d -o www-data -g www-data "$(dirname "$flag")"
 rm -f "$flag"
 errors=$(mktemp)
 probe=""
 while true; do
+  if $smbnetfs_mount && ! pgrep -x smbnetfs >/dev/null; then
+    log "smbnetfs, the storage mount's daemon, is gone: ending, so that the container starts again"
+    exit 1
+  fi
   if [[ -z $probe ]]; then
     ls "$storage" >/dev/null 2>"$errors" &
     probe=$!

@@ -301,13 +301,14 @@ def _add_scenario(sub: argparse._SubParsersAction) -> None:
 def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab.docker_ops import DockerLab
     from lab.scenarios import catalogue, storage_outage, swap_under_load
-    from lab.scenarios.bugs import BY_NAME, CATALOGUE
+    from lab.scenarios.bugs import BY_NAME, CATALOGUE, MEASURED
 
     if args.name is None:
         print("Production's bugs (each played with production's configuration, then with the fix):", file=out)
         print(catalogue.render_list(CATALOGUE), file=out)
         print("\nFaults (measured):", file=out)
-        print("\n".join(f"  {name:<38}{what}" for name, what in FAULTS.items()), file=out)
+        faults = {**FAULTS, **{name: what for name, (what, _) in MEASURED.items()}}
+        print("\n".join(f"  {name:<38}{what}" for name, what in faults.items()), file=out)
         print("\nmake scenario name=<name>   (or name=all)", file=out)
         return ExitStatus.OK
     lab = DockerLab(config.project)
@@ -317,6 +318,10 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
     if args.name == "swap-under-load":
         print(swap_under_load.run(config, lab, _say(out), clients=args.clients, swaps=args.swaps).render(), file=out)
         return ExitStatus.OK
+    if args.name in MEASURED:
+        report = MEASURED[args.name][1](config, lab, _say(out))
+        print(report.render(), file=out)
+        return ExitStatus.OK if report.ok else ExitStatus.ERROR
     if args.name != "all" and args.name not in BY_NAME:
         raise LabError(f"no scenario {args.name!r}; `make scenario` lists them")
     chosen = CATALOGUE if args.name == "all" else (BY_NAME[args.name],)

@@ -51,10 +51,11 @@ class Compose:
             raise LabError(f"{' '.join(command[:len(self.command)])} {' '.join(args)} failed "
                            f"(exit {error.returncode}){': ' + detail[0] if detail else ''}") from error
 
-    def up(self, services: Sequence[str] = (), *, no_deps: bool = False) -> None:
+    def up(self, services: Sequence[str] = (), *, no_deps: bool = False, force_recreate: bool = False) -> None:
         """Start (or update) services without building; images come from `lab build`.
-        no_deps: touch only the services named, not what they depend on."""
-        extra = ["--no-deps"] if no_deps else []
+        no_deps: touch only the services named, not what they depend on;
+        force_recreate: new containers even where nothing changed (a repair)."""
+        extra = [*(["--no-deps"] if no_deps else []), *(["--force-recreate"] if force_recreate else [])]
         self.run("up", "--detach", "--no-build", "--remove-orphans", *extra, *services)
 
     def down(self) -> None:

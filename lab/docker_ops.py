@@ -17,6 +17,7 @@ from docker.models.containers import Container
 from docker.models.networks import Network
 
 from lab.errors import LabError, StackNotRunning
+from lab.waiting import poll_until
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -41,6 +42,20 @@ def subnets_in_use(client: docker.DockerClient | None = None) -> list[ipaddress.
 class ExecResult:
     exit_code: int
     output: str
+
+
+# where a container reads its memory cgroup's OOM kill counter: v2, v1
+CGROUP_OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
+
+
+def oom_kill_count(counters: str) -> int | None:
+    """The `oom_kill N` line of a memory cgroup's counters (memory.events or
+    memory.oom_control), or None if there is none."""
+    for line in counters.splitlines():
+        fields = line.split()
+        if len(fields) == 2 and fields[0] == "oom_kill" and fields[1].isdigit():
+            return int(fields[1])
+    return None
 
 
 class DockerLab:
@@ -98,6 +113,12 @@ class DockerLab:
                 result[service] = container.attrs["State"].get("Health", {}).get("Status", "running")
         return result
 
+    def restart_counts(self, services: Sequence[str]) -> dict[str, int]:
+        """How often Docker has started each container again (its restart policy)."""
+        containers = self.containers()
+        return {service: containers[service].attrs.get("RestartCount", 0) if service in containers else 0
+                for service in services}
+
     def start_period_s(self, service: str) -> float:
         """How long the service's healthcheck gives it to become healthy after a start."""
         healthcheck = self.container(service).attrs["Config"].get("Healthcheck") or {}
@@ -128,14 +149,12 @@ class DockerLab:
 
     def oom_kills(self, service: str) -> int:
         """How many processes the kernel's OOM killer has killed in the service's
-        container (its memory cgroup, v1 or v2), since the container started."""
-        for path, key in (("/sys/fs/cgroup/memory.events", "oom_kill"),
-                          ("/sys/fs/cgroup/memory/memory.oom_control", "oom_kill")):
-            result = self.exec(service, ["cat", path])
-            if result.exit_code == 0:
-                counts = dict(line.split() for line in result.output.splitlines() if line.strip())
-                return int(counts[key])
-        raise LabError(f"{service}: no memory cgroup counters in the container ({result.output.strip()})")
+        container (its memory cgroup, v2 or v1), since the container started. A
+        reading may itself be killed in a container short of memory: tried again."""
+        def reading() -> tuple[int] | None:  # a tuple: a count of 0 is a reading too
+            count = oom_kill_count(self.exec(service, ["cat", *CGROUP_OOM_FILES]).output)  # one of them exists
+            return None if count is None else (count,)
+        return poll_until(reading, timeout_s=10, awaited=f"a reading of {service}'s OOM kills")[0]
 
     def command_line(self, service: str, pattern: str) -> str:
         """The pid and command line of the oldest process in the service's

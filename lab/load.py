@@ -9,7 +9,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from lab.errors import LabTimeout
 from lab.http import LabClient, served_by
+
+CLIENT_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -50,9 +53,13 @@ class Load:
 
     def run_out(self) -> None:
         """Wait until every client has stopped by itself (max_seconds or
-        max_requests reached, and its last answer in)."""
+        max_requests reached, and its last answer in: at most a client's timeout later)."""
+        deadline = self._deadline + CLIENT_TIMEOUT_S + 10
         for thread in self._threads:
-            thread.join()
+            thread.join(timeout=max(deadline - time.monotonic(), 0))
+            if thread.is_alive():
+                raise LabTimeout(f"load client {thread.name} still running {CLIENT_TIMEOUT_S + 10:g} s after "
+                                 f"its {self.max_seconds:g} s")
 
     def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
@@ -60,7 +67,7 @@ class Load:
             thread.join(timeout=30)
 
     def _client(self) -> None:
-        client = LabClient(self.base_url, test_tag="lab load", timeout_s=30)
+        client = LabClient(self.base_url, test_tag="lab load", timeout_s=CLIENT_TIMEOUT_S)
         while not self._stop.is_set() and time.monotonic() < self._deadline:
             with self._lock:
                 if len(self.results) >= self.max_requests:

@@ -8,16 +8,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError
 
 from spacedock import (accounts, api, config, database, downloads, errors, formatting, health, pages, publishing,
                        routing)
 
 
+class SpaceDock(Flask):
+    """Flask, where with DB_POOL=fixed a GET or HEAD whose database connection
+    was cut under it (the database restarted mid-request) runs once more on a
+    new connection: it changes nothing, so it may."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        try:
+            return super().dispatch_request()
+        except DBAPIError as error:
+            if not (error.connection_invalidated and request.method in ("GET", "HEAD")
+                    and self.config["DB_POOL"] == "fixed"):
+                raise
+            database.session().rollback()
+            return super().dispatch_request()
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Configuration from the environment (SpaceDock's keys, upper-case), or
     the defaults updated with `test_config` in tests."""
-    app = Flask(__name__)
+    app = SpaceDock(__name__)
     settings = config.from_environment() if test_config is None else {**config.defaults(), **test_config}
     config.validate(settings)
     app.config.from_mapping(settings)

@@ -1,5 +1,6 @@
 """`python3 -m spacedock setup`: create the schema and, on an empty database,
-the demo data; make the thumbnails that data seeded before thumbnails lacks. Safe to run from several containers at once (sd1a and sd1b
+the demo data; make any thumbnail a background lacks (data seeded before the
+stand-in had thumbnails). Safe to run from several containers at once (sd1a and sd1b
 share a database): the first one does the work, the others wait and skip."""
 from __future__ import annotations
 

@@ -46,6 +46,11 @@ CHOICES = {
     #                 background on storage; a missing background is a 500
     #                 (SpaceDock 2016, KerbalStuff #135; see thumbnails.py)
     "THUMBNAILS": ("stored", "before-39d4f94"),
+    # production: SpaceDock's engine: a pooled connection the database has
+    #             closed (a restart) fails the request that takes it (a 500)
+    # fixed:      each connection is tested before use (pre-ping), and a new
+    #             one is tried again for DB_CONNECT_PATIENCE_S while refused
+    "DB_POOL": ("production", "fixed"),
 }
 
 
@@ -79,6 +84,10 @@ def defaults() -> dict[str, Any]:
         "XSENDFILE_ETAGS": "production",
         "ANONYMOUS_SESSIONS": "none",
         "THUMBNAILS": "stored",
+        "DB_POOL": "fixed",
+        # DB_POOL=fixed: how long a request waits for the database to accept
+        # connections again (a restart takes about 2 s) before it fails.
+        "DB_CONNECT_PATIENCE_S": 10,
         # 0: production's pages carry no Cache-Control, so ATS never stores them.
         # N > 0: SpaceDock issue #256's proposal: anonymous pages say
         # `public, max-age=N` (ATS stores them, one copy per Cookie header, as
@@ -112,7 +121,8 @@ def validate(settings: dict[str, Any]) -> None:
     for key, allowed in CHOICES.items():
         if settings[key] not in allowed:
             raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {settings[key]!r}")
-    for key in ("MAX_UPLOAD_BYTES", "PAGE_CACHE_SECONDS", "ZIP_TEST_MAX_BYTES", "ABANDONED_UPLOAD_SECONDS"):
+    for key in ("MAX_UPLOAD_BYTES", "PAGE_CACHE_SECONDS", "ZIP_TEST_MAX_BYTES", "ABANDONED_UPLOAD_SECONDS",
+                "DB_CONNECT_PATIENCE_S"):
         settings[key] = int(settings[key])
 
 

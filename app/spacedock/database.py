@@ -3,11 +3,12 @@ request (committed by the view that changes things, rolled back on error),
 and schema set-up that several containers may run at once."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
 from flask import Flask, current_app
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -15,23 +16,46 @@ from sqlalchemy.pool import StaticPool
 # Arbitrary but fixed: the key of the PostgreSQL advisory lock that serialises
 # schema set-up and seeding between sd1a and sd1b, which share a database.
 SETUP_LOCK_KEY = 52_2024
+RETRY_INTERVAL_S = 0.25
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool: str = "fixed", patience_s: float = 0) -> Engine:
+    """The engine for `url`; `pool` and `patience_s` are DB_POOL and
+    DB_CONNECT_PATIENCE_S (config.py): what a database restart costs."""
     if url in ("sqlite://", "sqlite:///:memory:"):
         # one in-memory database shared by every session (unit tests)
         return create_engine(url, future=True, poolclass=StaticPool,
                              connect_args={"check_same_thread": False})
-    if url.startswith("postgresql"):
-        # A few connections per gunicorn worker; a dead database is reported
-        # within seconds, not after the OS's TCP timeout.
-        return create_engine(url, future=True, pool_pre_ping=True, pool_size=2, max_overflow=3,
-                             connect_args={"connect_timeout": 3})
-    return create_engine(url, future=True, pool_pre_ping=True)
+    fixed = pool == "fixed"
+    if not url.startswith("postgresql"):
+        return create_engine(url, future=True, pool_pre_ping=fixed)
+    # A few connections per gunicorn worker; a dead database host is reported
+    # within seconds, not after the OS's TCP timeout.
+    engine = create_engine(url, future=True, pool_pre_ping=fixed, pool_size=2, max_overflow=3,
+                           connect_args={"connect_timeout": 3})
+    if fixed and patience_s > 0:
+        retry_refused_connections(engine, patience_s)
+    return engine
+
+
+def retry_refused_connections(engine: Engine, patience_s: float) -> None:
+    """A new connection the database refuses (it is restarting: "the database
+    system is shutting down", or nobody listens yet) is tried again every
+    quarter second for `patience_s`, so a request waits out a restart."""
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect, connection_record, cargs, cparams):  # noqa: ANN001, ANN202 (SQLAlchemy's hook)
+        deadline = time.monotonic() + patience_s
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.dbapi.OperationalError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(RETRY_INTERVAL_S)
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["CONNECTION_STRING"])
+    engine = make_engine(app.config["CONNECTION_STRING"], app.config["DB_POOL"], app.config["DB_CONNECT_PATIENCE_S"])
     sessions = scoped_session(sessionmaker(bind=engine, future=True, expire_on_commit=False))
     app.extensions["database"] = (engine, sessions)
 

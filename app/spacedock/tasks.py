@@ -33,6 +33,7 @@ GAME_VERSIONS_EVERY_S = 3600
 
 log = logging.getLogger(__name__)
 settings = config.from_environment()
+config.validate(settings)
 app = Celery("tasks", broker=settings["REDIS_CONNECTION"])
 # A worker that loses Redis exits, and its keeper starts a fresh one
 # UNIT_RESTART_SECONDS later, as systemd would. Reconnecting in place is
@@ -51,7 +52,8 @@ def setup_periodic_tasks(sender: Celery, **kwargs: Any) -> None:
 @functools.cache
 def sessions() -> sessionmaker:
     """One engine per worker process, made on first use (after the fork)."""
-    return sessionmaker(bind=database.make_engine(settings["CONNECTION_STRING"]), future=True)
+    return sessionmaker(bind=database.make_engine(settings["CONNECTION_STRING"], settings["DB_POOL"],
+                                                     settings["DB_CONNECT_PATIENCE_S"]), future=True)
 
 
 def recalculate_scores(session: Session) -> int:

@@ -49,7 +49,8 @@ def build_ref(config: LabConfig, ref: str, out: Output) -> str:
 def deploy(config: LabConfig, lab: DockerLab, state: LabState, service: str, ref: str | None,
            out: Output) -> str:
     """Put the image of `ref` (None: the working tree's) on `service`, recreate
-    it and wait until it is healthy; returns the image it runs."""
+    it (also when nothing changed) and wait until it is healthy; returns the
+    image it runs."""
     if service not in WEB_SERVICES:
         raise LabError(f"{service} is not a web container ({', '.join(WEB_SERVICES)})")
     if service == state.live:
@@ -61,8 +62,10 @@ def deploy(config: LabConfig, lab: DockerLab, state: LabState, service: str, ref
     else:
         state.images.pop(service, None)
     lab_state.save(config, state)
-    out(f"lab: recreating {service} with {image}")
-    Compose(config, state).up([service], no_deps=True)
+    # a new container even when the image is the one it runs: deploying is
+    # also the way to repair a broken container
+    out(f"lab: recreating {service} with {image} (a new container, even if the image is unchanged)")
+    Compose(config, state).up([service], no_deps=True, force_recreate=True)
     wait_until_healthy(lab, [service], out, timeout_s=DEPLOY_HEALTH_TIMEOUT_S)
     out(f"lab: {service} runs {image} ({lab.image_version(service)}) and is healthy")
     return image

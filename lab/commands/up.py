@@ -1,5 +1,10 @@
 """`lab up`: build what changed, start everything, give the live production
-container its aliases, wait until every service is healthy, say where things are."""
+container its aliases, wait until every service is healthy, say where things are.
+
+It heals: a container that is unhealthy, exited or does not become healthy is
+recreated once; one still broken after that is named with the probe that fails
+and the end of its log, and `up` fails, while ATS and the live production
+container (which need none of beta, alpha or the idle one) go on serving."""
 from __future__ import annotations
 
 import time
@@ -17,6 +22,11 @@ from lab.topology import SERVICES
 Output = Callable[[str], None]
 HEALTH_TIMEOUT_S = 180
 FAILED_STATES = ("exited", "dead", "missing")
+# what `up` recreates: a container that will not get healthy by waiting
+BROKEN_STATES = ("unhealthy", *FAILED_STATES)
+# a container Docker has started again this often while `up` waits is crash-looping
+CRASH_LOOP_RESTARTS = 2
+LOG_LINES = 6
 
 
 def wait_until_healthy(lab: DockerLab, services: Sequence[str], out: Output,
@@ -42,8 +52,44 @@ def wait_until_healthy(lab: DockerLab, services: Sequence[str], out: Output,
         time.sleep(1)
 
 
+def settle(lab: DockerLab, services: Sequence[str], out: Output,
+           timeout_s: float = HEALTH_TIMEOUT_S) -> dict[str, str]:
+    """Poll until every service is healthy or broken (BROKEN_STATES, or
+    crash-looping: started again by Docker CRASH_LOOP_RESTARTS times), or the
+    time is up, printing each change; returns the healths last seen."""
+    deadline = time.monotonic() + timeout_s
+    shown = None
+    restarts_before = lab.restart_counts(services)
+    while True:
+        healths = lab.healths(services)
+        for service, count in lab.restart_counts(services).items():
+            if count - restarts_before[service] >= CRASH_LOOP_RESTARTS and healths[service] != "healthy":
+                healths[service] = "crash-looping"
+        if healths != shown:
+            out("lab: health: " + "  ".join(f"{name} {health}" for name, health in healths.items()))
+            shown = healths
+        if all(health in ("healthy", "crash-looping", *BROKEN_STATES) for health in healths.values()) \
+                or time.monotonic() >= deadline:
+            return healths
+        time.sleep(1)
+
+
+def describe(lab: DockerLab, service: str, health: str) -> str:
+    """A broken service: its state, the probe that fails and the end of its log."""
+    log = lab.logs(service, tail=LOG_LINES).rstrip().splitlines() if health != "missing" else []
+    return (f"{service} is {health}; its probe: {lab.last_health_output(service)}; the end of its log:"
+            + "".join(f"\n    {line}" for line in log))
+
+
+def recreate(compose: Compose, lab: DockerLab, healths: dict[str, str], out: Output) -> None:
+    for service, health in healths.items():
+        out(f"lab: {service} is {health} ({lab.last_health_output(service)}); recreating it")
+    compose.up(list(healths), no_deps=True, force_recreate=True)
+
+
 def run(config: LabConfig, out: Output, *, build: bool = True) -> str:
-    """Bring the lab up; returns the text that says where everything is."""
+    """Bring the lab up, healing what is broken; returns the text that says
+    where everything is. Raises ServiceUnhealthy naming what stays broken."""
     missing = preflight.problems()
     if missing:
         raise PrerequisiteMissing(" ".join(missing))
@@ -58,17 +104,33 @@ def run(config: LabConfig, out: Output, *, build: bool = True) -> str:
     out(f"lab: starting the services with {compose.flavour}")
     lab = DockerLab(config.project)
     try:
-        ats_was_running = lab.healths(["ats"])["ats"] not in ("missing", "exited", "created")
+        before = lab.healths(SERVICES)
         compose.up()
-        if made and ats_was_running:
+        if made and before["ats"] not in ("missing", "exited", "created"):
             out("lab: restarting ATS for its new certificate (it reads it at start)")
             lab.restart("ats")
+        unhealthy = {name: health for name, health in before.items() if health == "unhealthy"}
+        if unhealthy:
+            recreate(compose, lab, unhealthy, out)
         live_alias.settle(lab, state.live)
         out(f"lab: {state.live} holds sd-prod-live.52k and sd1.52k")
-        wait_until_healthy(lab, SERVICES, out)
+        healths = settle(lab, SERVICES, out)
+        broken = {name: health for name, health in healths.items() if health != "healthy"}
+        if broken:
+            recreate(compose, lab, broken, out)
+            live_alias.settle(lab, state.live)
+            healths.update(settle(lab, list(broken), out))
+            broken = {name: health for name, health in healths.items() if health != "healthy"}
+        if broken:
+            for name, health in broken.items():
+                out(f"lab: {describe(lab, name, health)}")
+            serving = healths["ats"] == healths[state.live] == "healthy"
+            raise ServiceUnhealthy(
+                ("ATS and the live production container serve, but " if serving else "")
+                + f"{', '.join(broken)} stayed broken after being recreated (its probe and log above)")
     except LabError as error:
         folder = evidence.collect(config, compose, lab, "up-failed")
-        raise LabError(f"{error} (evidence saved in {folder})") from error
+        raise type(error)(f"{error} (evidence saved in {folder})", hint=error.hint) from error
     status = status_command.gather(lab, state)
     storage = status.service(state.live).storage
     return "\n".join([

@@ -2,10 +2,16 @@
 and docs/scenarios.md tells them."""
 from __future__ import annotations
 
-from lab.scenarios import (anonymous_cookie, content_through_gunicorn, corrupt_zip_cached, download_events_index,
-                           etag_zero, hidden_swap, missing_background, name_clash, purge_wrong_path,
-                           shared_zip_deleted, stale_after_reupload, storage_outage, uncounted_downloads,
-                           upload_idle_timeout, worker_oom)
+from typing import Callable
+
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.scenarios import (anonymous_cookie, ats_restart, content_through_gunicorn, corrupt_zip_cached, db_restart,
+                           download_events_index, engine_restart, etag_zero, hidden_swap, missing_background,
+                           name_clash,
+                           purge_wrong_path, shared_zip_deleted, stale_after_reupload, storage_outage,
+                           uncounted_downloads, upload_idle_timeout, worker_crash, worker_oom)
+from lab.scenarios.bounds import FaultReport
 from lab.scenarios.catalogue import Scenario
 
 CATALOGUE: tuple[Scenario, ...] = (
@@ -24,5 +30,18 @@ CATALOGUE: tuple[Scenario, ...] = (
     download_events_index.SCENARIO,
     name_clash.SCENARIO,
     shared_zip_deleted.SCENARIO,
+    db_restart.SCENARIO,
 )
 BY_NAME = {scenario.name: scenario for scenario in CATALOGUE}
+
+# Faults measured against their bounds (no production-and-fix pair): name ->
+# (what it does, how to run it).
+MEASURED: dict[str, tuple[str, Callable[[LabConfig, DockerLab, Callable[[str], None]], FaultReport]]] = {
+    "worker-crash": ("a gunicorn master killed in the idle, then the live container, under load",
+                     worker_crash.run),
+    "ats-restart": ("ATS restarted under load: the time without answers, its cache kept", ats_restart.run),
+    "engine-restart": ("the Docker engine restarted (ENGINE_RESTART_COMMAND), then make up: the same lab",
+                       engine_restart.run),
+}
+# restarting the engine stops every container on the machine: tested only when asked
+OPT_IN = {"engine-restart": "SDLAB_TEST_ENGINE_RESTART"}

@@ -17,7 +17,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Mapping
+from typing import Callable, ContextManager, Mapping
 
 import requests
 
@@ -70,7 +70,12 @@ class Stage:
 
     @cached_property
     def client(self) -> LabClient:
-        return LabClient(self.config.http_base, test_tag=f"scenario {self.tag}")
+        return self.visitor()
+
+    def visitor(self, timeout_s: float | None = None) -> LabClient:
+        """A new client through ATS (a browser with no cookie yet), tagged as the play."""
+        extra = {} if timeout_s is None else {"timeout_s": timeout_s}
+        return LabClient(self.config.http_base, test_tag=f"scenario {self.tag}", **extra)
 
     def author(self, host: str) -> SpaceDockClient:
         return logged_in(self.config, host, test_tag=f"scenario {self.tag}")
@@ -118,7 +123,8 @@ class LabSnapshot:
         healths = lab.healths(SERVICES)
         containers = lab.containers()
         settings = tuple((name, (*sorted(containers[name].attrs["Config"]["Env"]),
-                                 f"memory limit {containers[name].attrs['HostConfig']['Memory']}"))
+                                 f"memory limit {containers[name].attrs['HostConfig']['Memory']}",
+                                 f"memory and swap limit {containers[name].attrs['HostConfig']['MemorySwap']}"))
                          for name in SERVICES)
         return LabSnapshot(settings, lab_state.load(config).live, TrafficServer.generation_in_use(client),
                            tuple(name for name, health in healths.items() if health != "healthy"))
@@ -165,7 +171,7 @@ class Failure:
         return f"could not play {self.scenario.name}: {self.error}"
 
 
-def _variant(config: LabConfig, variant: Variant, out: Output):
+def _variant(config: LabConfig, variant: Variant, out: Output) -> ContextManager[LabConfig]:
     """The lab switched to the variant's settings, or as it is when it has them already."""
     if all(config.settings.get(key) == value for key, value in variant.settings.items()):
         return nullcontext(config)

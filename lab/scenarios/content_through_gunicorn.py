@@ -14,14 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from lab.errors import LabError
-from lab.http import LabClient
 from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, expect
 from lab.smb import StorageBox
 from lab.waiting import poll_until
 
+# big enough that a worker streams it for seconds, small enough for memory
 ZIP_BYTES = 100 * 1024 * 1024
 PAGE = "/mod/1"
+# a download or the page may wait this long (the production play's page waits ~7 s)
 TIMEOUT_S = 120.0
 
 
@@ -42,8 +43,7 @@ class Downloads:
         self._lock = threading.Lock()
 
     def one(self) -> Download:
-        client = LabClient(self.stage.config.http_base, test_tag=self.stage.client.test_tag, timeout_s=TIMEOUT_S)
-        with client.get(self.path, host=BETA, stream=True) as response:
+        with self.stage.visitor(TIMEOUT_S).get(self.path, host=BETA, stream=True) as response:
             with self._lock:
                 self.started += 1
             size = sum(len(chunk) for chunk in response.iter_content(1024 * 1024))
@@ -54,23 +54,26 @@ def play(stage: Stage, variant: str) -> Seen:
     workers = int(stage.config.get("GUNICORN_WORKERS")) * int(stage.config.get("BETA_GUNICORN_INSTANCES"))
     users = 2 * workers  # half of them wait for a worker
     box = StorageBox(stage.config, "beta")
-    stored = f"scenario-{stage.tag}/big-mod.zip"
-    box.write(stored, os.urandom(ZIP_BYTES))
+    stored = f"scenario-{stage.tag}-big-mod.zip"
     try:
+        box.write(stored, os.urandom(ZIP_BYTES))
         downloads = Downloads(stage, f"/content/{stored}")
         with ThreadPoolExecutor(users) as pool:
             running: list[Future[Download]] = [pool.submit(downloads.one) for _ in range(users)]
             poll_until(lambda: downloads.started >= workers or any(future.done() for future in running),
-                       timeout_s=TIMEOUT_S, awaited="the first downloads' answers to begin")
+                       timeout_s=TIMEOUT_S, interval_s=0.02, awaited="the first downloads' answers to begin")
+            if any(future.done() for future in running):
+                raise LabError("a download was over before the page was asked for; the play cannot tell "
+                               "whether the page waited for one")
             stage.out(f"  {users} users download a {ZIP_BYTES // 2**20} MiB zip from /content/; "
                       f"{downloads.started} answers have begun")
             asked = time.monotonic()
-            visitor = LabClient(stage.config.http_base, test_tag=stage.client.test_tag, timeout_s=TIMEOUT_S)
-            page = expect(visitor.get(PAGE, host=BETA), 200, f"opening {PAGE}")
+            page = expect(stage.visitor(TIMEOUT_S).get(PAGE, host=BETA), 200, f"opening {PAGE}")
             answered = time.monotonic()
             finished = [future.result() for future in running]
     finally:
-        box.remove(stored)
+        if any(entry.path == stored for entry in box.walk()):
+            box.remove(stored)
     failed = [download for download in finished if download.status != 200 or download.size != ZIP_BYTES]
     if failed:
         raise LabError(f"{len(failed)} of {users} downloads failed: {failed}")

@@ -13,10 +13,10 @@ import time
 from lab import database
 from lab.interrupts import ctrl_c_held
 from lab.scenarios.catalogue import PRODUCTION, Scenario, Seen, Stage, Variant
-from lab.scenarios.steps import BETA, expect, new_mod
+from lab.scenarios.steps import BETA, BETA_DATABASE, expect, new_mod
 from lab.spacedock import make_zip
 
-DB = "spacedock_beta"
+DB = BETA_DATABASE
 INDEX = "ix_downloadevent_version_id_created"
 EVENTS = 300_000
 DOWNLOADS = 15

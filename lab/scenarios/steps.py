@@ -16,6 +16,7 @@ ZIP_BYTES = 200_000
 # by X-Sendfile; alpha caches pages (PAGE_CACHE_SECONDS)
 BETA = "beta.spacedock.info"
 ALPHA = "alpha.spacedock.info"
+BETA_DATABASE = "spacedock_beta"
 
 
 def expect(response: requests.Response, status: int, what: str) -> requests.Response:

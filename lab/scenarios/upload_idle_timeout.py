@@ -21,7 +21,7 @@ from urllib3 import encode_multipart_formdata
 from lab import database
 from lab.errors import LabError
 from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
-from lab.scenarios.steps import BETA
+from lab.scenarios.steps import BETA, BETA_DATABASE
 from lab.spacedock import chunk_fields, make_zip
 from lab.waiting import poll_until
 
@@ -79,7 +79,7 @@ def play(stage: Stage, variant: str) -> Seen:
     answered_line = re.compile(rf'"POST /api/mod/create HTTP/1.1" (\d{{3}}) .*test="scenario {stage.tag}"')
     logged = poll_until(lambda: answered_line.search(stage.lab.logs("sd2", tail=200)), timeout_s=30,
                         awaited="Apache in sd2 to log its answer to the upload")
-    created = database.query(stage.lab, "spacedock_beta", f"SELECT count(*) FROM mod WHERE name = '{name}'") == "1"
+    created = database.query(stage.lab, BETA_DATABASE, f"SELECT count(*) FROM mod WHERE name = '{name}'") == "1"
     apache_said = stage.lab.logs("sd2").count(BODY_FAILED) - logged_before
     stage.out(f"  Apache answered {logged.group(1)}: the app {'created' if created else 'did not create'} the mod; "
               f"Apache logged '{BODY_FAILED}' {apache_said} time(s)")

@@ -1,8 +1,8 @@
-"""A web container whose Apache or storage watch dies (an OOM kill, a crash)
-exits at once, naming the process and how it ended, so Docker restarts or
-reports it; it never sits "Up (unhealthy)" answering 503 for good. (A dead
-gunicorn instance is started again inside, as production's systemd does:
-test_production_switches.py.)"""
+"""A web container whose Apache, storage watch or smbnetfs dies (an OOM kill,
+a crash) exits at once, naming the process and how it ended, and Docker starts
+it again (restart: unless-stopped); it never sits "Up (unhealthy)" answering
+503 for good. (A dead gunicorn instance is started again inside, as
+production's systemd does: test_production_switches.py.)"""
 from __future__ import annotations
 
 import pytest
@@ -15,18 +15,36 @@ EXIT_BOUND_S = 30
 MASTERS = {"Apache": "apache2 -DFOREGROUND", "the storage watch": "storage-watch"}
 
 
+def killed_and_started_again(docker_lab: DockerLab, service: str, process: str, kill: list[str]) -> None:
+    """Run `kill` in the service's container; wait until Docker has started it again and it is healthy."""
+    restarts = docker_lab.restart_counts([service])[service]
+    killed = docker_lab.exec(service, kill)
+    assert killed.exit_code == 0, killed.output
+    poll_until(lambda: docker_lab.restart_counts([service])[service] > restarts, timeout_s=EXIT_BOUND_S,
+               awaited=f"Docker to start {service} again after its {process} was killed",
+               last_state=lambda: docker_lab.healths([service])[service])
+    poll_until(lambda: docker_lab.healths([service])[service] == "healthy", timeout_s=docker_lab.start_period_s(service),
+               awaited=f"{service} to be healthy again", last_state=lambda: docker_lab.healths([service])[service])
+
+
 @pytest.mark.usefixtures("everything_healthy_afterwards")
 @pytest.mark.parametrize("process", MASTERS)
-def test_a_killed_server_process_stops_the_container_naming_it(docker_lab: DockerLab, process: str) -> None:
+def test_a_killed_server_process_ends_the_container_naming_it_and_docker_starts_it_again(
+        docker_lab: DockerLab, process: str) -> None:
     service = "sd6"
-    killed = docker_lab.exec(service, ["pkill", "--signal", "KILL", "--oldest", "--full", MASTERS[process]])
-    assert killed.exit_code == 0, killed.output
+    killed_and_started_again(docker_lab, service, process,
+                             ["pkill", "--signal", "KILL", "--oldest", "--full", MASTERS[process]])
 
-    poll_until(lambda: docker_lab.healths([service])[service] == "exited", timeout_s=EXIT_BOUND_S,
-               awaited=f"{service} to exit after its {process} was killed",
-               last_state=lambda: docker_lab.healths([service])[service])
+    log = docker_lab.logs(service)
+    assert f"entrypoint: {process} (pid " in log
+    assert "ended, killed by SIGKILL; stopping the container" in log
 
-    state = docker_lab.container(service).attrs["State"]
-    assert state["ExitCode"] == 1
-    assert f"entrypoint: {process} (pid " in docker_lab.logs(service, tail=20)
-    assert "ended, killed by SIGKILL; stopping the container" in docker_lab.logs(service, tail=20)
+
+@pytest.mark.usefixtures("everything_healthy_afterwards")
+def test_a_dead_smbnetfs_ends_the_container_naming_it_and_docker_starts_it_again(docker_lab: DockerLab) -> None:
+    service = "sd6"
+    if "mode=smbfuse" not in docker_lab.exec(service, ["cat", "/run/sdlab/storage"]).output:
+        pytest.skip("the storage box is not mounted through smbnetfs here")
+    killed_and_started_again(docker_lab, service, "smbnetfs", ["pkill", "--signal", "KILL", "--exact", "smbnetfs"])
+
+    assert "smbnetfs, the storage mount's daemon, is gone" in docker_lab.logs(service)

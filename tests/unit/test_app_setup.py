@@ -39,3 +39,13 @@ def test_setup_makes_the_thumbnails_that_data_seeded_without_them_lacks(tmp_path
 
     assert setup(settings(tmp_path, storage_root)) == "schema ready; data already present; 3 missing thumbnails made"
     assert len(list(storage_root.rglob("thumb_*.jpg"))) == 3
+
+
+def test_a_background_that_is_no_picture_is_passed_over_not_a_failed_start(tmp_path: Path, storage_root: Path) -> None:
+    setup(settings(tmp_path, storage_root))
+    thumbnails = sorted(storage_root.rglob("thumb_*.jpg"))
+    for thumbnail in thumbnails:
+        thumbnail.unlink()
+    next(storage_root.rglob("*.png")).write_bytes(b"not a picture")
+
+    assert setup(settings(tmp_path, storage_root)).endswith("; 2 missing thumbnails made")

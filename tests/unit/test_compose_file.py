@@ -46,10 +46,15 @@ def test_every_service_has_a_healthcheck(compose: dict[str, Any], service: str) 
     assert {"interval", "timeout", "retries", "start_period"} <= set(healthcheck)
 
 
-def test_ats_starts_only_after_every_web_container_is_healthy(compose: dict[str, Any]) -> None:
+def test_ats_waits_for_the_web_containers_to_start_not_to_be_healthy(compose: dict[str, Any]) -> None:
     depends_on = compose["services"]["ats"]["depends_on"]
 
-    assert depends_on == {service: {"condition": "service_healthy"} for service in WEB_SERVICES}
+    assert depends_on == {service: {"condition": "service_started"} for service in WEB_SERVICES}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_is_started_again_when_it_exits_by_itself(compose: dict[str, Any], service: str) -> None:
+    assert compose["services"][service]["restart"] == "unless-stopped"
 
 
 @pytest.mark.parametrize("service", WEB_SERVICES)
