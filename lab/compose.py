@@ -8,8 +8,12 @@ from typing import Sequence
 
 from lab import preflight
 from lab.config import LabConfig
-from lab.errors import LabError, PrerequisiteMissing
+from lab.errors import LabError, LabTimeout, PrerequisiteMissing
 from lab.state import LabState
+
+
+# `up` waits for the back tier to be healthy before it starts the web containers
+UP_TIMEOUT_S = 600
 
 
 class Compose:
@@ -31,7 +35,8 @@ class Compose:
         later reaches Compose even if an older .env lacks it."""
         return {**os.environ, **self.config.settings, **self.state.compose_environment()}
 
-    def run(self, *args: str, capture: bool = False, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, capture: bool = False, check: bool = True,
+            timeout_s: float | None = None) -> subprocess.CompletedProcess[str]:
         command = [
             *self.command,
             "--project-directory", str(self.config.root),
@@ -44,8 +49,11 @@ class Compose:
             # while it puts the lab back (lab.interrupts)
             return subprocess.run(
                 command, check=check, text=True, env=self.environment(),
-                capture_output=capture, cwd=self.config.root, start_new_session=True,
+                capture_output=capture, cwd=self.config.root, start_new_session=True, timeout=timeout_s,
             )
+        except subprocess.TimeoutExpired as error:
+            raise LabTimeout(f"{' '.join(command[:len(self.command)])} {' '.join(args)} did not finish within "
+                             f"{timeout_s:g} s (a service it waits for never got healthy?)") from error
         except subprocess.CalledProcessError as error:
             detail = (error.stderr or "").strip().splitlines()[-1:] if capture else []
             raise LabError(f"{' '.join(command[:len(self.command)])} {' '.join(args)} failed "
@@ -56,7 +64,7 @@ class Compose:
         no_deps: touch only the services named, not what they depend on;
         force_recreate: new containers even where nothing changed (a repair)."""
         extra = [*(["--no-deps"] if no_deps else []), *(["--force-recreate"] if force_recreate else [])]
-        self.run("up", "--detach", "--no-build", "--remove-orphans", *extra, *services)
+        self.run("up", "--detach", "--no-build", "--remove-orphans", *extra, *services, timeout_s=UP_TIMEOUT_S)
 
     def down(self) -> None:
         self.run("down", "--remove-orphans")

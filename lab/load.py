@@ -90,6 +90,12 @@ class Load:
             snapshot = list(self.results)
         return (result for result in snapshot if start <= result.sent_at < end)
 
+    def answered_since(self, start: float) -> list[Result]:
+        """Every answer (or failure) that came at or after `start`, including
+        those to requests already on their way then."""
+        with self._lock:
+            return [result for result in self.results if result.answered_at >= start]
+
     def failures(self) -> list[Result]:
         with self._lock:
             return [result for result in self.results if not result.ok]

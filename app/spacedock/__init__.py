@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError
 
@@ -19,14 +19,15 @@ from spacedock import (accounts, api, config, database, downloads, errors, forma
 class SpaceDock(Flask):
     """Flask, where with DB_POOL=fixed a GET or HEAD whose database connection
     was cut under it (the database restarted mid-request) runs once more on a
-    new connection: it changes nothing, so it may."""
+    new connection, if it has committed nothing yet (a download GET counts
+    itself): run again, it changes nothing."""
 
     def dispatch_request(self) -> ResponseReturnValue:
         try:
             return super().dispatch_request()
         except DBAPIError as error:
             if not (error.connection_invalidated and request.method in ("GET", "HEAD")
-                    and self.config["DB_POOL"] == "fixed"):
+                    and self.config["DB_POOL"] == "fixed" and not g.get("database_committed")):
                 raise
             database.session().rollback()
             return super().dispatch_request()

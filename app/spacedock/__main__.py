@@ -12,8 +12,12 @@ from spacedock.models import Base
 from sqlalchemy.orm import Session
 
 
+SETUP_PATIENCE_S = 60
+
+
 def setup(settings: dict) -> str:
-    engine = database.make_engine(settings["CONNECTION_STRING"])
+    # a container that starts before the database (after an engine restart) waits for it
+    engine = database.make_engine(settings["CONNECTION_STRING"], "fixed", SETUP_PATIENCE_S)
     with database.setup_transaction(engine) as connection:
         Base.metadata.create_all(connection)
         with Session(bind=connection, future=True) as session:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -17,6 +17,9 @@ from sqlalchemy.pool import StaticPool
 # schema set-up and seeding between sd1a and sd1b, which share a database.
 SETUP_LOCK_KEY = 52_2024
 RETRY_INTERVAL_S = 0.25
+# what libpq says while PostgreSQL stops, starts, or nobody listens yet
+RESTARTING_SIGNS = ("connection refused", "shutting down", "starting up", "not yet accepting connections",
+                    "in recovery mode")
 
 
 def make_engine(url: str, pool: str = "fixed", patience_s: float = 0) -> Engine:
@@ -43,21 +46,34 @@ def retry_refused_connections(engine: Engine, patience_s: float) -> None:
     system is shutting down", or nobody listens yet) is tried again every
     quarter second for `patience_s`, so a request waits out a restart."""
     @event.listens_for(engine, "do_connect")
-    def connect(dialect, connection_record, cargs, cparams):  # noqa: ANN001, ANN202 (SQLAlchemy's hook)
+    def connect(dialect: Any, connection_record: Any, cargs: tuple, cparams: dict) -> Any:
         deadline = time.monotonic() + patience_s
         while True:
             try:
                 return dialect.connect(*cargs, **cparams)
-            except dialect.dbapi.OperationalError:
-                if time.monotonic() >= deadline:
+            except dialect.dbapi.OperationalError as error:
+                if not restarting(error) or time.monotonic() >= deadline:
                     raise
                 time.sleep(RETRY_INTERVAL_S)
 
 
+def restarting(error: Exception) -> bool:
+    """Whether a failed connection says the database is (re)starting, rather
+    than wrong: a bad password or an unknown host is not waited out."""
+    message = str(error).lower()
+    return any(sign in message for sign in RESTARTING_SIGNS)
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["CONNECTION_STRING"], app.config["DB_POOL"], app.config["DB_CONNECT_PATIENCE_S"])
-    sessions = scoped_session(sessionmaker(bind=engine, future=True, expire_on_commit=False))
+    factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+    sessions = scoped_session(factory)
     app.extensions["database"] = (engine, sessions)
+
+    @event.listens_for(factory, "after_commit")
+    def remember_the_commit(session: Session) -> None:
+        if has_request_context():
+            g.database_committed = True
 
     @app.teardown_appcontext
     def end_session(error: BaseException | None) -> None:

@@ -1,10 +1,12 @@
 """`lab up`: build what changed, start everything, give the live production
 container its aliases, wait until every service is healthy, say where things are.
 
-It heals: a container that is unhealthy, exited or does not become healthy is
-recreated once; one still broken after that is named with the probe that fails
-and the end of its log, and `up` fails, while ATS and the live production
-container (which need none of beta, alpha or the idle one) go on serving."""
+It heals: a container that is unhealthy, exits, crash-loops or does not become
+healthy is recreated once (the back tier first: the web containers' probes
+fail while it is broken); one still broken after that is named with the probe
+that fails and the end of its log, and `up` fails, while ATS and the live
+production container (which need none of beta, alpha or the idle one) go on
+serving."""
 from __future__ import annotations
 
 import time
@@ -22,10 +24,12 @@ from lab.topology import SERVICES
 Output = Callable[[str], None]
 HEALTH_TIMEOUT_S = 180
 FAILED_STATES = ("exited", "dead", "missing")
-# what `up` recreates: a container that will not get healthy by waiting
-BROKEN_STATES = ("unhealthy", *FAILED_STATES)
 # a container Docker has started again this often while `up` waits is crash-looping
 CRASH_LOOP_RESTARTS = 2
+# unhealthy this long (two of its probes, 3 s apart) counts as broken
+UNHEALTHY_GRACE_S = 7.0
+# what the web containers need healthy (compose.yaml's depends_on)
+BACK_TIER = ("storagebox", "db", "redis")
 LOG_LINES = 6
 
 
@@ -52,24 +56,35 @@ def wait_until_healthy(lab: DockerLab, services: Sequence[str], out: Output,
         time.sleep(1)
 
 
-def settle(lab: DockerLab, services: Sequence[str], out: Output,
+def settle(lab: DockerLab, services: Sequence[str], out: Output, *, live: str,
            timeout_s: float = HEALTH_TIMEOUT_S) -> dict[str, str]:
-    """Poll until every service is healthy or broken (BROKEN_STATES, or
-    crash-looping: started again by Docker CRASH_LOOP_RESTARTS times), or the
-    time is up, printing each change; returns the healths last seen."""
+    """Poll until every service is healthy or broken, or the time is up,
+    printing each change; returns the healths last seen. Broken: exited, dead,
+    missing, started again by Docker CRASH_LOOP_RESTARTS times ("crash-looping"),
+    or unhealthy for UNHEALTHY_GRACE_S (ATS only while the live container,
+    which its probe goes through, is healthy)."""
     deadline = time.monotonic() + timeout_s
     shown = None
     restarts_before = lab.restart_counts(services)
+    unhealthy_since: dict[str, float] = {}
     while True:
+        now = time.monotonic()
         healths = lab.healths(services)
         for service, count in lab.restart_counts(services).items():
             if count - restarts_before[service] >= CRASH_LOOP_RESTARTS and healths[service] != "healthy":
                 healths[service] = "crash-looping"
+        live_healthy = lab.healths([live])[live] == "healthy"
+        for service, health in healths.items():
+            if health != "unhealthy" or (service == "ats" and not live_healthy):
+                unhealthy_since.pop(service, None)
+            else:
+                unhealthy_since.setdefault(service, now)
         if healths != shown:
             out("lab: health: " + "  ".join(f"{name} {health}" for name, health in healths.items()))
             shown = healths
-        if all(health in ("healthy", "crash-looping", *BROKEN_STATES) for health in healths.values()) \
-                or time.monotonic() >= deadline:
+        if all(health == "healthy" or health in ("crash-looping", *FAILED_STATES)
+               or now - unhealthy_since.get(service, now) >= UNHEALTHY_GRACE_S
+               for service, health in healths.items()) or now >= deadline:
             return healths
         time.sleep(1)
 
@@ -81,10 +96,18 @@ def describe(lab: DockerLab, service: str, health: str) -> str:
             + "".join(f"\n    {line}" for line in log))
 
 
-def recreate(compose: Compose, lab: DockerLab, healths: dict[str, str], out: Output) -> None:
-    for service, health in healths.items():
+def heal(compose: Compose, lab: DockerLab, broken: dict[str, str], recreated: set[str], out: Output) -> bool:
+    """Recreate, once each, what is broken: the back tier first, as long as one
+    of it is broken (the web containers' probes fail because of it). Whether
+    anything was recreated."""
+    waiting = {service: health for service, health in broken.items() if service not in recreated}
+    chosen = {service: health for service, health in waiting.items() if service in BACK_TIER} or waiting
+    for service, health in chosen.items():
         out(f"lab: {service} is {health} ({lab.last_health_output(service)}); recreating it")
-    compose.up(list(healths), no_deps=True, force_recreate=True)
+    if chosen:
+        compose.up(list(chosen), no_deps=True, force_recreate=True)
+        recreated.update(chosen)
+    return bool(chosen)
 
 
 def run(config: LabConfig, out: Output, *, build: bool = True) -> str:
@@ -105,25 +128,28 @@ def run(config: LabConfig, out: Output, *, build: bool = True) -> str:
     lab = DockerLab(config.project)
     try:
         before = lab.healths(SERVICES)
+        unhealthy = {service: health for service, health in before.items() if health == "unhealthy"}
+        recreated: set[str] = set()
+        # a broken back tier first: the web containers wait for it to be healthy
+        heal(compose, lab, {service: unhealthy[service] for service in BACK_TIER if service in unhealthy},
+             recreated, out)
         compose.up()
         if made and before["ats"] not in ("missing", "exited", "created"):
             out("lab: restarting ATS for its new certificate (it reads it at start)")
             lab.restart("ats")
-        unhealthy = {name: health for name, health in before.items() if health == "unhealthy"}
-        if unhealthy:
-            recreate(compose, lab, unhealthy, out)
+        heal(compose, lab, unhealthy, recreated, out)
         live_alias.settle(lab, state.live)
         out(f"lab: {state.live} holds sd-prod-live.52k and sd1.52k")
-        healths = settle(lab, SERVICES, out)
-        broken = {name: health for name, health in healths.items() if health != "healthy"}
-        if broken:
-            recreate(compose, lab, broken, out)
+        healths = settle(lab, SERVICES, out, live=state.live)
+        while any(health != "healthy" for health in healths.values()) and heal(
+                compose, lab, {service: health for service, health in healths.items() if health != "healthy"},
+                recreated, out):
             live_alias.settle(lab, state.live)
-            healths.update(settle(lab, list(broken), out))
-            broken = {name: health for name, health in healths.items() if health != "healthy"}
+            healths = settle(lab, SERVICES, out, live=state.live)
+        broken = {service: health for service, health in healths.items() if health != "healthy"}
         if broken:
-            for name, health in broken.items():
-                out(f"lab: {describe(lab, name, health)}")
+            for service, health in broken.items():
+                out(f"lab: {describe(lab, service, health)}")
             serving = healths["ats"] == healths[state.live] == "healthy"
             raise ServiceUnhealthy(
                 ("ATS and the live production container serve, but " if serving else "")

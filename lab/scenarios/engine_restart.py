@@ -19,8 +19,8 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.http import LabClient, cache_result, served_by
+from lab.scenarios import ats_restart
 from lab.scenarios.bounds import Bound, FaultReport
-from lab.spacedock import SpaceDockClient
 from lab.waiting import poll_until
 
 SITE = "spacedock.info"
@@ -41,10 +41,7 @@ def run(config: LabConfig, lab: DockerLab, out: Callable[[str], None]) -> FaultR
     command = config.get("ENGINE_RESTART_COMMAND")
     state = lab_state.load(config)
     client = LabClient(config.http_base, test_tag="fault engine-restart")
-    cached = f"/content/{SpaceDockClient(client, SITE).mod(1)['background']}"
-    client.get(cached, host=SITE)
-    if cache_result(client.get(cached, host=SITE, debug=True)) != HIT:
-        raise LabError(f"ATS does not hold {cached}; the cache cannot be checked across the restart")
+    cached = ats_restart.written_down(lab, client, out)[0]
     mods = database.query(lab, "spacedock", "SELECT count(*) FROM mod")
     out(f"fault: restarting the Docker engine: sh -c {command!r}")
     began = time.monotonic()

@@ -17,7 +17,7 @@ AFTER_S = 2.0
 @dataclass(frozen=True)
 class Outage:
     service: str
-    requests: int          # sent from the restart on
+    requests: int          # answered (or failed) from the restart on, in flight then included
     failed: list[Result]   # of those
     restart_s: float       # `docker restart` until the service was healthy again
     answered_again_s: float  # the restart until the first good answer after the last failure
@@ -42,7 +42,7 @@ def restarted_under_load(lab: DockerLab, base_url: str, service: str, *, host: s
         healthy = time.monotonic()
         poll_until(lambda: any(True for _ in load.between(healthy + AFTER_S, float("inf"))), timeout_s=60,
                    awaited=f"answers sent {AFTER_S:g} s after {service} was healthy again")
-    since = list(load.between(began, float("inf")))
+    since = load.answered_since(began)
     failed = [result for result in since if not result.ok]
     last_failure = max((result.answered_at for result in failed), default=began)
     answered_again = min((result.answered_at for result in since if result.ok and result.sent_at >= last_failure),

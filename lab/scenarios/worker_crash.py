@@ -21,9 +21,6 @@ CLIENTS = 20
 INSTANCE = 8004  # the first of each production container's gunicorn instances
 # production's traffic seen after the idle container's kill, before the live one's
 IDLE_WATCH_S = 5.0
-# a killed master's workers finish the requests they hold (the keeper stops
-# them gracefully), so production should lose none
-FAILED_BOUND = 0
 # the keeper's wait, then the app's start
 BACK_MARGIN_S = 30.0
 
@@ -43,6 +40,9 @@ def instance_answers(lab: DockerLab, service: str) -> bool:
 def run(config: LabConfig, lab: DockerLab, out: Callable[[str], None]) -> FaultReport:
     state = lab_state.load(config)
     back_bound_s = int(config.get("UNIT_RESTART_SECONDS")) + BACK_MARGIN_S
+    # production loses at most the requests the killed instance held, one per
+    # worker (a 502, as on production); Apache's balancer sends the rest to the other
+    failed_bound = int(config.get("GUNICORN_WORKERS"))
     killed_at: dict[str, float] = {}
     back_after: dict[str, float] = {}
 
@@ -67,8 +67,9 @@ def run(config: LabConfig, lab: DockerLab, out: Callable[[str], None]) -> FaultR
             f"{config.get('UNIT_RESTART_SECONDS')} s, as systemd's RestartSec)")
         poll_until(lambda: back(state.idle) and back(state.live), timeout_s=back_bound_s + 30,
                    awaited=f"gunicorn instance {INSTANCE} to answer again in {state.idle} and {state.live}")
-    after_idle = list(load.between(killed_at[state.idle], killed_at[state.live]))
-    after_live = list(load.between(killed_at[state.live], float("inf")))
+    after_idle = [result for result in load.answered_since(killed_at[state.idle])
+                  if result.answered_at < killed_at[state.live]]
+    after_live = load.answered_since(killed_at[state.live])
     failed_idle = [result for result in after_idle if not result.ok]
     failed_live = [result for result in after_live if not result.ok]
     return FaultReport("worker-crash", [
@@ -80,7 +81,7 @@ def run(config: LabConfig, lab: DockerLab, out: Callable[[str], None]) -> FaultR
         f"{config.get('UNIT_RESTART_SECONDS')})",
     ], [
         Bound(f"production's requests failed after the idle {state.idle}'s kill", len(failed_idle), 0, ""),
-        Bound(f"production's requests failed after the live {state.live}'s kill", len(failed_live), FAILED_BOUND, ""),
+        Bound(f"production's requests failed after the live {state.live}'s kill", len(failed_live), failed_bound, ""),
         Bound(f"{state.idle}'s instance back", round(back_after[state.idle], 1), back_bound_s),
         Bound(f"{state.live}'s instance back", round(back_after[state.live], 1), back_bound_s),
     ])

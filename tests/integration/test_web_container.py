@@ -15,6 +15,11 @@ EXIT_BOUND_S = 30
 MASTERS = {"Apache": "apache2 -DFOREGROUND", "the storage watch": "storage-watch"}
 
 
+def last_line_with(log: str, text: str) -> str:
+    """The log's last line that holds `text` (a container's log keeps its earlier runs')."""
+    return next((line for line in reversed(log.splitlines()) if text in line), "")
+
+
 def killed_and_started_again(docker_lab: DockerLab, service: str, process: str, kill: list[str]) -> None:
     """Run `kill` in the service's container; wait until Docker has started it again and it is healthy."""
     restarts = docker_lab.restart_counts([service])[service]
@@ -35,9 +40,9 @@ def test_a_killed_server_process_ends_the_container_naming_it_and_docker_starts_
     killed_and_started_again(docker_lab, service, process,
                              ["pkill", "--signal", "KILL", "--oldest", "--full", MASTERS[process]])
 
-    log = docker_lab.logs(service)
-    assert f"entrypoint: {process} (pid " in log
-    assert "ended, killed by SIGKILL; stopping the container" in log
+    ending = last_line_with(docker_lab.logs(service), "stopping the container")
+    assert f"entrypoint: {process} (pid " in ending
+    assert "ended, killed by SIGKILL; stopping the container" in ending
 
 
 @pytest.mark.usefixtures("everything_healthy_afterwards")
@@ -47,4 +52,6 @@ def test_a_dead_smbnetfs_ends_the_container_naming_it_and_docker_starts_it_again
         pytest.skip("the storage box is not mounted through smbnetfs here")
     killed_and_started_again(docker_lab, service, "smbnetfs", ["pkill", "--signal", "KILL", "--exact", "smbnetfs"])
 
-    assert "smbnetfs, the storage mount's daemon, is gone" in docker_lab.logs(service)
+    log = docker_lab.logs(service)
+    assert "smbnetfs, the storage mount's daemon, is gone" in log
+    assert "entrypoint: the storage watch (pid " in last_line_with(log, "stopping the container")

@@ -14,9 +14,7 @@ from lab.topology import SERVICES
 from lab.waiting import poll_until
 from tests.lifecycle.conftest import make
 
-# beta's one gunicorn instance (entrypoint.sh's first port)
-BETA_INSTANCE = "spacedock@8004"
-# three failed probes, 3 s apart, after the failure
+# three failed probes, 3 s apart
 UNHEALTHY_BOUND_S = 40
 
 
@@ -24,10 +22,12 @@ def test_make_up_recreates_a_container_that_went_unhealthy() -> None:
     lab = DockerLab(lab_config.load().project)
     make("up").check_returncode()
     before = lab.container("sd2").id
-    # the keeper starts gunicorn again only after UNIT_RESTART_SECONDS (60 s)
-    lab.exec("sd2", ["pkill", "--signal", "KILL", "--oldest", "--full", BETA_INSTANCE])
+    # the storage mount taken away, and the folder under it closed to the app:
+    # /healthz fails until the container is made anew
+    unmounted = lab.exec("sd2", ["sh", "-c", "umount --lazy /storage/sdmods && chmod 000 /storage/sdmods"])
+    assert unmounted.exit_code == 0, unmounted.output
     poll_until(lambda: lab.healths(["sd2"])["sd2"] == "unhealthy", timeout_s=UNHEALTHY_BOUND_S,
-               awaited="sd2 to be unhealthy without gunicorn", last_state=lambda: lab.healths(["sd2"])["sd2"])
+               awaited="sd2 to be unhealthy without its storage", last_state=lambda: lab.healths(["sd2"])["sd2"])
 
     result = make("up")
 

@@ -2,10 +2,16 @@
 whose connection the restart cut runs once more; as SpaceDock, it fails."""
 from __future__ import annotations
 
+import pytest
 from flask import Flask
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from spacedock import database
 from tests.unit.conftest import AppFactory
+
+CUT = DBAPIError("SELECT 1", {}, Exception("terminating connection due to administrator command"),
+                 connection_invalidated=True)
 
 
 def app_with_a_read_cut_once(make_app: AppFactory, pool: str) -> tuple[Flask, list[str]]:
@@ -16,8 +22,7 @@ def app_with_a_read_cut_once(make_app: AppFactory, pool: str) -> tuple[Flask, li
     def cut_once() -> str:
         calls.append("called")
         if len(calls) == 1:
-            raise DBAPIError("SELECT 1", {}, Exception("terminating connection due to administrator command"),
-                             connection_invalidated=True)
+            raise CUT
         return "answered"
 
     return app, calls
@@ -44,3 +49,31 @@ def test_as_production_a_read_cut_by_a_restart_fails(make_app: AppFactory) -> No
 
     assert app.test_client().get("/cut-once").status_code == 500
     assert len(calls) == 1
+
+
+def test_with_the_fix_a_read_that_has_committed_is_not_run_again(make_app: AppFactory) -> None:
+    app = make_app(DB_POOL="fixed")
+    calls: list[str] = []
+
+    @app.get("/counts-then-is-cut")
+    def counts_then_is_cut() -> str:
+        calls.append("called")
+        database.session().execute(text("SELECT 1"))
+        database.session().commit()
+        raise CUT
+
+    assert app.test_client().get("/counts-then-is-cut").status_code == 500
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("message", ["could not connect to server: Connection refused",
+                                     "FATAL:  the database system is shutting down",
+                                     "FATAL:  the database system is starting up"])
+def test_a_database_that_is_restarting_is_waited_for(message: str) -> None:
+    assert database.restarting(Exception(message))
+
+
+@pytest.mark.parametrize("message", ['FATAL:  password authentication failed for user "spacedock"',
+                                     'could not translate host name "dbx" to address: Name or service not known'])
+def test_a_database_that_is_wrongly_named_is_not_waited_for(message: str) -> None:
+    assert not database.restarting(Exception(message))
