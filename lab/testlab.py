@@ -67,6 +67,9 @@ def load(base: LabConfig, name: str) -> SecondLab | None:
     return _open(base, name) if env_file_of(base.root, name).exists() else None
 
 
+SECOND_LAB_UNIT_RESTART_S = 10
+
+
 def prepare(base: LabConfig, name: str) -> SecondLab:
     """Choose the settings of a new second lab and write them down."""
     path = env_file_of(base.root, name)
@@ -77,6 +80,9 @@ def prepare(base: LabConfig, name: str) -> SecondLab:
         **{key: str(free_port(int(base.get(key)) + PORT_OFFSET, taken)) for key in PORTS},
         "FRONT_NETWORK_PREFIX": free_prefix(avoid=base.get("FRONT_NETWORK_PREFIX")),
         "LAB_STATE_DIR": str(path.parent.relative_to(base.root)),
+        # a dead gunicorn instance or Celery worker is started again after 10 s,
+        # not production's 60, so that tests do not wait minutes for it
+        "UNIT_RESTART_SECONDS": str(SECOND_LAB_UNIT_RESTART_S),
     }
     path.write_text(f"# The {name} lab's settings, over .env (written by lab.testlab; removed with the lab).\n"
                     + "".join(f"{key}={value}\n" for key, value in settings.items()))

@@ -17,9 +17,10 @@ from sqlalchemy.pool import StaticPool
 # schema set-up and seeding between sd1a and sd1b, which share a database.
 SETUP_LOCK_KEY = 52_2024
 RETRY_INTERVAL_S = 0.25
-# what libpq says while PostgreSQL stops, starts, or nobody listens yet
+# what libpq says while PostgreSQL stops, starts, or nobody listens yet; and,
+# as Docker's DNS forgets a stopped container, while its name does not resolve
 RESTARTING_SIGNS = ("connection refused", "shutting down", "starting up", "not yet accepting connections",
-                    "in recovery mode")
+                    "in recovery mode", "could not translate host name")
 
 
 def make_engine(url: str, pool: str = "fixed", patience_s: float = 0) -> Engine:
@@ -59,7 +60,8 @@ def retry_refused_connections(engine: Engine, patience_s: float) -> None:
 
 def restarting(error: Exception) -> bool:
     """Whether a failed connection says the database is (re)starting, rather
-    than wrong: a bad password or an unknown host is not waited out."""
+    than wrong: a bad password is not waited out (an unknown host name is: in
+    Docker that is a database container that is restarting)."""
     message = str(error).lower()
     return any(sign in message for sign in RESTARTING_SIGNS)
 

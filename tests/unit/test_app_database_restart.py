@@ -68,12 +68,13 @@ def test_with_the_fix_a_read_that_has_committed_is_not_run_again(make_app: AppFa
 
 @pytest.mark.parametrize("message", ["could not connect to server: Connection refused",
                                      "FATAL:  the database system is shutting down",
-                                     "FATAL:  the database system is starting up"])
+                                     "FATAL:  the database system is starting up",
+                                     'could not translate host name "db" to address: Name or service not known'])
 def test_a_database_that_is_restarting_is_waited_for(message: str) -> None:
     assert database.restarting(Exception(message))
 
 
 @pytest.mark.parametrize("message", ['FATAL:  password authentication failed for user "spacedock"',
-                                     'could not translate host name "dbx" to address: Name or service not known'])
-def test_a_database_that_is_wrongly_named_is_not_waited_for(message: str) -> None:
+                                     'FATAL:  database "spacedock_gamma" does not exist'])
+def test_a_database_that_refuses_the_lab_s_credentials_is_not_waited_for(message: str) -> None:
     assert not database.restarting(Exception(message))
