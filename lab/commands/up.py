@@ -58,7 +58,7 @@ def wait_until_healthy(lab: DockerLab, services: Sequence[str], out: Output,
 
 def settle(lab: DockerLab, services: Sequence[str], out: Output, *, live: str,
            timeout_s: float = HEALTH_TIMEOUT_S) -> dict[str, str]:
-    """Poll until every service is healthy or broken, or the time is up,
+    """Poll until every service (the live one among them) is healthy or broken, or the time is up,
     printing each change; returns the healths last seen. Broken: exited, dead,
     missing, started again by Docker CRASH_LOOP_RESTARTS times ("crash-looping"),
     or unhealthy for UNHEALTHY_GRACE_S (ATS only while the live container,
@@ -73,7 +73,7 @@ def settle(lab: DockerLab, services: Sequence[str], out: Output, *, live: str,
         for service, count in lab.restart_counts(services).items():
             if count - restarts_before[service] >= CRASH_LOOP_RESTARTS and healths[service] != "healthy":
                 healths[service] = "crash-looping"
-        live_healthy = lab.healths([live])[live] == "healthy"
+        live_healthy = healths[live] == "healthy"
         for service, health in healths.items():
             if health != "unhealthy" or (service == "ats" and not live_healthy):
                 unhealthy_since.pop(service, None)
