@@ -17,10 +17,13 @@ from sqlalchemy.pool import StaticPool
 # schema set-up and seeding between sd1a and sd1b, which share a database.
 SETUP_LOCK_KEY = 52_2024
 RETRY_INTERVAL_S = 0.25
-# what libpq says while PostgreSQL stops, starts, or nobody listens yet; and,
-# as Docker's DNS forgets a stopped container, while its name does not resolve
+# what libpq says while PostgreSQL stops, starts, or nobody listens yet (a
+# postmaster that is stopping may accept a connection and close it unanswered);
+# and, as Docker's DNS forgets a stopped container, while its name does not
+# resolve or its old address no longer answers
 RESTARTING_SIGNS = ("connection refused", "shutting down", "starting up", "not yet accepting connections",
-                    "in recovery mode", "could not translate host name")
+                    "in recovery mode", "server closed the connection unexpectedly",
+                    "could not translate host name", "no route to host")
 
 
 def make_engine(url: str, pool: str = "fixed", patience_s: float = 0) -> Engine:

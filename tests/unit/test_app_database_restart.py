@@ -69,6 +69,9 @@ def test_with_the_fix_a_read_that_has_committed_is_not_run_again(make_app: AppFa
 @pytest.mark.parametrize("message", ["could not connect to server: Connection refused",
                                      "FATAL:  the database system is shutting down",
                                      "FATAL:  the database system is starting up",
+                                     'connection to server at "db" (172.26.0.5), port 5432 failed: '
+                                     "server closed the connection unexpectedly",
+                                     "could not connect to server: No route to host",
                                      'could not translate host name "db" to address: Name or service not known'])
 def test_a_database_that_is_restarting_is_waited_for(message: str) -> None:
     assert database.restarting(Exception(message))
