@@ -16,7 +16,7 @@ PYTEST := $(PYTHON) -m pytest
 export COMPOSE
 
 .PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear tls scenario storage \
-        unit integration scenarios browser lifecycle \
+        unit integration scenarios browser lifecycle real-spacedock \
         compose-v1 test test-clean clean
 
 help: ## list the targets
@@ -39,7 +39,7 @@ base: preflight venv ## the bookworm base image: present, else pulled, else debo
 build: preflight venv ## build every image (docker build, cached)
 	@$(LAB) build
 
-up: preflight venv ## build, start, wait until every service is healthy, print the URLs
+up: preflight venv ## build, start, wait until every service is healthy, print the URLs (APP=spacedock: the real SpaceDock)
 	@$(LAB) up
 
 down: preflight venv ## remove containers and networks (data volumes and the live choice stay)
@@ -60,7 +60,7 @@ swap: venv ## blue-green swap of sd1a/sd1b (REF=<git ref>: rebuild the idle one 
 	@$(LAB) swap $(if $(REF),--ref $(REF))
 
 # Example: make deploy SERVICE=sd2 REF=beta
-deploy: venv ## rebuild SERVICE=sd2|sd6 (or the idle sd1a/sd1b) from REF=<git ref> (none: the working tree) and recreate it; also the repair of a broken one
+deploy: venv ## rebuild SERVICE=sd2|sd6 (or the idle sd1a/sd1b) from REF=<git ref> (none: the working tree; APP=spacedock: a SpaceDock commit) and recreate it; also the repair of a broken one
 	@if [ -z "$(SERVICE)" ]; then echo "make deploy needs SERVICE=sd2, sd6 or the idle production container"; exit 2; fi
 	@$(LAB) deploy $(SERVICE) $(if $(REF),--ref $(REF))
 
@@ -102,6 +102,10 @@ browser: venv ## the browser tests: Debian's Chromium in a container, against th
 
 lifecycle: venv ## `make up` twice is harmless, `make down` leaves nothing (ends with the lab down)
 	@$(PYTEST) tests/lifecycle
+
+# Example: make real-spacedock SPACEDOCK_SRC=../SpaceDock
+real-spacedock: venv ## the real SpaceDock's pass: make up APP=spacedock (from SPACEDOCK_SRC), then tests/spacedock
+	@APP=spacedock $(LAB) up && APP=spacedock $(PYTEST) tests/spacedock
 
 # Example: LAB_ENV_FILE=.lab/test/lab.env make compose-v1   (make test does)
 compose-v1: venv ## with Compose v1: up, then the routing tests (skipped if docker-compose is missing)

@@ -42,9 +42,16 @@ log "Apache: file reads ${APACHE_FILE_READS:-production}, /content/ served by ${
 
 mount-storage
 
+# The app: the stand-in, or the real SpaceDock in its image (real-spacedock/),
+# which sets these. Each runs in its working directory (SpaceDock reads its
+# config.ini there).
+cd "${APP_DIR:-/srv/spacedock}"
+read -ra app_setup <<<"${APP_SETUP:-python3 -m spacedock setup}"
+log "app: ${APP:-stand-in} in $PWD"
+
 # Schema and demo data (the first container of a shared database does it), as
 # the user the app runs as, so seeded files belong to www-data like uploads.
-setpriv --reuid=www-data --regid=www-data --init-groups python3 -m spacedock setup
+setpriv --reuid=www-data --regid=www-data --init-groups "${app_setup[@]}"
 
 # "status 137" says little; "killed by SIGKILL" says what happened.
 how() {
@@ -132,7 +139,7 @@ done
 # schedule of the periodic jobs on a volume of the container's own (compose.yaml),
 # as production's in its working tree, so neither a restart nor a recreate resets it.
 keep "the Celery worker" setpriv --reuid=www-data --regid=www-data --init-groups \
-  python3 -m celery --app spacedock.tasks worker --beat --loglevel=INFO --concurrency 1 \
+  python3 -m celery --app "${APP_CELERY:-spacedock.tasks}" worker --beat --loglevel=INFO --concurrency 1 \
   --hostname "celery@${SD_CONTAINER:-local}" --schedule /var/lib/sdlab/celery/beat-schedule &
 unit_pids+=($!)
 names[$!]="the keeper of the Celery worker"

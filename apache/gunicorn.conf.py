@@ -7,7 +7,10 @@ The entrypoint starts GUNICORN_INSTANCES of them, each with `--bind
 """
 import os
 
-wsgi_app = "spacedock:create_app()"
+# The stand-in, or the real SpaceDock in its image (real-spacedock/Dockerfile
+# sets APP_WSGI and APP_DIR: SpaceDock reads config.ini from its working directory).
+wsgi_app = os.environ.get("APP_WSGI", "spacedock:create_app()")
+chdir = os.environ.get("APP_DIR", "/srv/spacedock")
 # Production has 6 per instance on a big machine; the lab has 4 containers on 2 cores.
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 threads = 1

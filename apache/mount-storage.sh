@@ -7,7 +7,8 @@
 #   smbfuse  the same share through smbnetfs (FUSE), for Docker hosts whose
 #            kernel has no CIFS
 #   local    a plain Docker volume, for work where storage does not matter
-#   auto     cifs if the kernel can mount it, else smbfuse (the default)
+#   auto     cifs if the kernel can mount it, else smbfuse (the default); for
+#            the real SpaceDock (APP=spacedock), else local: it appends
 #
 # The mode in use and why are written to /run/sdlab/storage for /healthz and
 # `make status`. If the storage box does not answer, this waits for it and
@@ -20,6 +21,8 @@ port=${SMB_SERVER_PORT:-445}
 share=${SMB_SHARE:?SMB_SHARE names the share}
 state_dir=${SDLAB_RUN_DIR:-/run/sdlab}
 fuse_root=$state_dir/smbnet
+# the Docker volume of STORAGE_MODE=local
+local_root=${STORAGE_LOCAL:-/storage/local}
 
 log() { echo "mount-storage: $*" >&2; }
 
@@ -106,8 +109,8 @@ EOF
 }
 
 mount_local() {
-  chown www-data:www-data /storage/local
-  mount --bind /storage/local "$target"
+  chown www-data:www-data "$local_root"
+  mount --bind "$local_root" "$target"
 }
 
 install -d -m 755 "$state_dir"
@@ -130,6 +133,11 @@ case $mode in
     error=$(mount_cifs) || status=$?
     if ((status == 0)); then
       record_mode cifs "auto: the kernel mounts CIFS"
+    elif ((status == 19)) && [[ ${APP:-stand-in} == spacedock ]]; then
+      # SpaceDock writes uploads with open(path, 'ab'); smbnetfs cannot open
+      # O_APPEND (EIO, and the mount stops answering), the stand-in works around it
+      mount_local
+      record_mode local "auto: this Docker host's kernel has no CIFS, and the real SpaceDock's appends fail on smbnetfs"
     elif ((status == 19)); then
       mount_smbfuse || exit 1
       record_mode smbfuse "auto: this Docker host's kernel has no CIFS (mount error 19, No such device)"

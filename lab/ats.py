@@ -67,6 +67,11 @@ class TrafficServer:
             raise LabError(f"{method} {target.host}{target.path} from {from_service} failed: {result.output.strip()}")
         return int(result.output)
 
+    def purges_asked(self) -> list[str]:
+        """The URLs ATS was asked to PURGE (access.log: the URL as the client named it)."""
+        result = self.lab.exec("ats", ["grep", "-h", " PURGE ", "/var/log/trafficserver/access.log"])
+        return [line.split(" PURGE ", 1)[1].split()[0] for line in result.output.splitlines() if " PURGE " in line]
+
     def clear_cache(self, client: LabClient) -> int:
         """Make every cached object unreachable at once by moving to a new
         cache generation (no restart); returns the new generation once ATS

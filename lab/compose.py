@@ -6,7 +6,7 @@ import os
 import subprocess
 from typing import Sequence
 
-from lab import preflight
+from lab import preflight, real_spacedock
 from lab.config import LabConfig
 from lab.errors import LabError, LabTimeout, PrerequisiteMissing
 from lab.state import LabState
@@ -32,8 +32,10 @@ class Compose:
     def environment(self) -> dict[str, str]:
         """The lab's settings (.env.example < .env < process environment) win
         over Compose's own reading of .env, so a setting added to .env.example
-        later reaches Compose even if an older .env lacks it."""
-        return {**os.environ, **self.config.settings, **self.state.compose_environment()}
+        later reaches Compose even if an older .env lacks it. The real
+        SpaceDock (APP=spacedock) has databases of its own."""
+        app = {"APP_DATABASE_SUFFIX": real_spacedock.DATABASE_SUFFIX if real_spacedock.wanted(self.config) else ""}
+        return {**os.environ, **self.config.settings, **app, **self.state.compose_environment()}
 
     def run(self, *args: str, capture: bool = False, check: bool = True,
             timeout_s: float | None = None) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,8 @@ set -euo pipefail
 
 : "${DB_USER:?DB_USER owns the SpaceDock databases}"
 : "${DB_PASSWORD:?DB_PASSWORD is its password}"
-DATABASES=(spacedock spacedock_beta spacedock_alpha)
+# the stand-in's, and the real SpaceDock's (APP=spacedock), whose tables differ
+DATABASES=(spacedock spacedock_beta spacedock_alpha spacedock_real spacedock_beta_real spacedock_alpha_real)
 CONF=/etc/sdlab/postgresql.conf
 
 log() { echo "entrypoint: $*" >&2; }

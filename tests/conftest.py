@@ -1,5 +1,5 @@
 """What every test folder shares: the evidence plugin, and the running lab
-for the folders that test it (integration, scenarios)."""
+for the folders that test it (integration, scenarios, spacedock)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +18,7 @@ pytest_plugins = ["lab.pytest_evidence"]
 
 READY_TIMEOUT_S = 60
 # Tests in these folders talk to the running lab: marked `integration` (evidence saved on failure).
-LAB_FOLDERS = (Path(__file__).parent / "integration", Path(__file__).parent / "scenarios")
+LAB_FOLDERS = tuple(Path(__file__).parent / folder for folder in ("integration", "scenarios", "spacedock"))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

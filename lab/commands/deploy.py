@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from lab import images
+from lab import images, real_spacedock
 from lab import state as lab_state
 from lab.commands.up import wait_until_healthy
 from lab.compose import Compose
@@ -48,7 +48,8 @@ def build_ref(config: LabConfig, ref: str, out: Output) -> str:
 
 def deploy(config: LabConfig, lab: DockerLab, state: LabState, service: str, ref: str | None,
            out: Output) -> str:
-    """Put the image of `ref` (None: the working tree's) on `service`, recreate
+    """Put the image of `ref` (None: the working tree's; under APP=spacedock a
+    SpaceDock commit, None: the container's branch) on `service`, recreate
     it (also when nothing changed) and wait until it is healthy; returns the
     image it runs."""
     if service not in WEB_SERVICES:
@@ -56,10 +57,14 @@ def deploy(config: LabConfig, lab: DockerLab, state: LabState, service: str, ref
     if service == state.live:
         raise LabError(f"{service} is the live production container; deploy to {state.idle} and swap",
                        hint=f"make swap REF={ref or '<ref>'}")
-    image = build_ref(config, ref, out) if ref else images.WEB.ref()
-    if ref:
+    if real_spacedock.wanted(config):
+        # REF names a SpaceDock commit; none: the container's branch
+        image = real_spacedock.build(config, ref or config.get(real_spacedock.BRANCH_SETTINGS[service]), out)
         state.images[service] = image
+    elif ref:
+        image = state.images[service] = build_ref(config, ref, out)
     else:
+        image = images.WEB.ref()
         state.images.pop(service, None)
     lab_state.save(config, state)
     # a new container even when the image is the one it runs: deploying is

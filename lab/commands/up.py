@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 from typing import Callable, Sequence
 
-from lab import evidence, images, live_alias, preflight, tls
+from lab import evidence, images, live_alias, preflight, real_spacedock, tls
 from lab import state as lab_state
 from lab.commands import status as status_command
 from lab.compose import Compose
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError, LabTimeout, PrerequisiteMissing, ServiceUnhealthy
+from lab.state import LabState
 from lab.topology import SERVICES
 
 Output = Callable[[str], None]
@@ -110,6 +111,17 @@ def heal(compose: Compose, lab: DockerLab, broken: dict[str, str], recreated: se
     return bool(chosen)
 
 
+def choose_app(config: LabConfig, state: LabState, out: Output) -> None:
+    """The web containers' images for APP: the real SpaceDock's (built), or the
+    stand-in's again (forgetting the real SpaceDock's)."""
+    if real_spacedock.wanted(config):
+        state.images.update(real_spacedock.images_for(config, state.images, out))
+    else:
+        for service in [service for service, image in state.images.items() if real_spacedock.is_real(image)]:
+            del state.images[service]
+    lab_state.save(config, state)
+
+
 def run(config: LabConfig, out: Output, *, build: bool = True) -> str:
     """Bring the lab up, healing what is broken; returns the text that says
     where everything is. Raises ServiceUnhealthy naming what stays broken."""
@@ -121,6 +133,7 @@ def run(config: LabConfig, out: Output, *, build: bool = True) -> str:
     if build:
         images.ensure_base(config, out)
         images.build_all(config, out)
+        choose_app(config, state, out)
     made = tls.ensure(config)[1]
     for thing in made:
         out(f"lab: made {thing} (lab only; `make tls` says how to trust it)")

@@ -117,3 +117,15 @@ def test_an_unknown_mode_is_refused_with_the_choices(run_script) -> None:
 
     assert result.returncode == 64
     assert "must be auto, cifs, smbfuse or local" in result.stderr
+
+
+def test_auto_mode_gives_the_real_spacedock_a_local_volume_when_the_kernel_has_no_cifs(
+        run_script, tmp_path: Path) -> None:
+    (tmp_path / "local").mkdir()
+    result, calls = run_script(STORAGE_MODE="auto", CIFS_FAILS_WITH="19", APP="spacedock",
+                               STORAGE_LOCAL=str(tmp_path / "local"))
+
+    assert result.returncode == 0, result.stderr
+    assert calls[1] == f"--bind {tmp_path}/local {tmp_path}/sdmods"
+    state = (tmp_path / "run" / "storage").read_text()
+    assert "mode=local" in state and "appends fail on smbnetfs" in state

@@ -1,0 +1,131 @@
+"""The real SpaceDock in the lab (APP=spacedock): one image per commit of the
+SpaceDock checkout SPACEDOCK_SRC names, built FROM the stand-in's web image
+(real-spacedock/Dockerfile), and which image each web container runs.
+
+The lab's repository holds none of SpaceDock's code: the image's context is
+assembled in a temporary folder from the checkout (a shallow clone at the
+commit), the commit's frontend built on the host (lab.frontend, cached per
+commit) and the wheels Debian lacks (downloaded on the host, cached)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Mapping
+
+from lab import frontend, images
+from lab.config import LabConfig
+from lab.errors import LabError
+
+Output = Callable[[str], None]
+
+APP = "spacedock"
+STAND_IN = "stand-in"
+# its databases are the stand-in's names with this after them (compose.yaml)
+DATABASE_SUFFIX = "_real"
+IMAGE = images.ImageSpec("sdlab/spacedock", ".", "the real SpaceDock at one commit", "Dockerfile")
+# Each web container's branch, as production deploys them; .env may name others.
+BRANCH_SETTINGS = {"sd1a": "SPACEDOCK_PRODUCTION_REF", "sd1b": "SPACEDOCK_PRODUCTION_REF",
+                   "sd2": "SPACEDOCK_BETA_REF", "sd6": "SPACEDOCK_ALPHA_REF"}
+# SpaceDock's requirements that Debian bookworm lacks: pure-Python wheels,
+# fetched on the host (containers here cannot reach PyPI).
+WHEELS = ("bleach-allowlist==1.0.3",)
+LAB_FILES = Path(__file__).resolve().parent.parent / "real-spacedock"
+
+
+def wanted(config: LabConfig) -> bool:
+    """Whether the lab runs the real SpaceDock (APP=spacedock) or the stand-in."""
+    app = config.settings.get("APP", STAND_IN) or STAND_IN
+    if app not in (APP, STAND_IN):
+        raise LabError(f"APP must be {STAND_IN} or {APP}, not {app!r}")
+    return app == APP
+
+
+def is_real(image: str) -> bool:
+    return image.startswith(IMAGE.name + ":")
+
+
+def checkout(config: LabConfig) -> Path:
+    """SPACEDOCK_SRC: a git checkout of SpaceDock (relative to the repository or absolute)."""
+    setting = config.settings.get("SPACEDOCK_SRC", "")
+    hint = ("git clone https://github.com/KSP-SpaceDock/SpaceDock ../SpaceDock, "
+            "then SPACEDOCK_SRC=../SpaceDock in .env")
+    if not setting:
+        raise LabError("APP=spacedock needs SPACEDOCK_SRC, the path of a SpaceDock git checkout", hint=hint)
+    path = (config.root / setting).resolve()
+    if not (path / ".git").exists() and not path.suffix == ".git":
+        raise LabError(f"SPACEDOCK_SRC={setting}: {path} is not a git checkout", hint=hint)
+    return path
+
+
+def _git(source: Path, *args: str) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(source), *args], check=True, capture_output=True,
+                              text=True).stdout.strip()
+    except subprocess.CalledProcessError as error:
+        raise LabError(f"git {' '.join(args)} in {source}: {error.stderr.strip()}") from error
+
+
+def resolve(source: Path, ref: str) -> str:
+    """The full commit `ref` names in the checkout; a branch also as origin/<branch>,
+    as a fresh clone of SpaceDock has only master locally."""
+    for candidate in (ref, f"origin/{ref}"):
+        found = subprocess.run(["git", "-C", str(source), "rev-parse", "--verify", "--quiet",
+                                f"{candidate}^{{commit}}"], capture_output=True, text=True, check=False)
+        if found.returncode == 0:
+            return found.stdout.strip()
+    raise LabError(f"{ref} names no commit in SPACEDOCK_SRC ({source})",
+                   hint=f"git -C {source} fetch origin {ref}")
+
+
+def wheelhouse(cache: Path, out: Output) -> Path:
+    """The wheels Debian lacks, downloaded once (pip download, on the host)."""
+    folder = cache / "wheels"
+    if not list(folder.glob("*.whl")):
+        out(f"lab: downloading {', '.join(WHEELS)} from PyPI (once)")
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                        "--dest", str(folder), *WHEELS], check=True)
+    return folder
+
+
+def build(config: LabConfig, ref: str, out: Output) -> str:
+    """sdlab/spacedock:<commit> from `ref` of SPACEDOCK_SRC; returns the image."""
+    source = checkout(config)
+    commit = resolve(source, ref)
+    version = _git(source, "describe", "--always", "--tags", "--abbrev=12", commit)
+    cache = config.root / ".lab" / "cache" / "spacedock"
+    with tempfile.TemporaryDirectory(prefix="sdlab-spacedock-") as folder:
+        context = Path(folder)
+        src = context / "src"
+        src.mkdir()
+        # a shallow clone, so that /version's `git log -1` works as on production
+        _git(src, "init", "--quiet")
+        _git(src, "fetch", "--quiet", "--depth=1", str(source), commit)
+        _git(src, "-c", "advice.detachedHead=false", "checkout", "--quiet", "FETCH_HEAD")
+        out(f"lab: SpaceDock {ref} is {commit[:12]} ({_git(src, 'log', '-1', '--format=%ad %s', '--date=short')})")
+        shutil.copytree(frontend.built(src, cache / "static" / commit, cache / "npm", out), context / "static")
+        shutil.copytree(wheelhouse(cache, out), context / "wheels")
+        shutil.copytree(LAB_FILES, context / "lab", ignore=shutil.ignore_patterns("Dockerfile"))
+        shutil.copyfile(LAB_FILES / "Dockerfile", context / "Dockerfile")
+        out(f"lab: building the real SpaceDock's image from {ref} ({commit[:12]})")
+        return images.build(IMAGE, context, tag=commit[:12], version=version, out=out)
+
+
+def images_for(config: LabConfig, current: Mapping[str, str], out: Output) -> dict[str, str]:
+    """Each web container's image under APP=spacedock: the one it was deployed
+    with (rebuilt, so it follows the stand-in's image it is built on), else its
+    branch's head; built once per commit."""
+    built: dict[str, str] = {}
+    result = {}
+    for service, setting in BRANCH_SETTINGS.items():
+        image = current.get(service, "")
+        ref = image.split(":", 1)[1] if is_real(image) else config.settings.get(setting, "")
+        if not ref:
+            raise LabError(f"{setting} is empty: which SpaceDock branch does {service} run?")
+        if ref not in built:
+            built[ref] = build(config, ref, out)
+        result[service] = built[ref]
+    return result

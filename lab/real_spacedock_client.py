@@ -1,0 +1,91 @@
+"""A client for the real SpaceDock behind ATS (APP=spacedock), through
+SpaceDock's own API and forms: log in, create a mod, publish it, add, replace
+and delete versions, read a mod. Over TLS: under gunicorn SpaceDock marks its
+session cookie Secure, so a login over plain HTTP through a host name is
+dropped by the client (as by a browser)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+from lab.config import LabConfig
+from lab.errors import LabError
+from lab.http import LabClient
+from lab.tls import lab_tls
+
+# what SpaceDock's `database populate` makes: game 1 and its version 1.0
+GAME_ID = "1"
+GAME_VERSION = "1.0"
+DESCRIPTION = "Uploaded by an sdlab test through SpaceDock's own API."
+
+
+@dataclass(frozen=True)
+class Mod:
+    id: int
+    name: str
+
+
+class RealSpaceDockClient:
+    def __init__(self, http: LabClient, host: str) -> None:
+        self.http = http
+        self.host = host
+
+    def _expect(self, response: requests.Response, status: int, what: str) -> requests.Response:
+        if response.status_code != status:
+            raise LabError(f"{what} on {self.host}: {response.status_code} (not {status}): {response.text[:300]}")
+        return response
+
+    def login(self, username: str, password: str) -> None:
+        response = self.http.post("/api/login", host=self.host, data={"username": username, "password": password})
+        self._expect(response, 200, f"logging in as {username}")
+        if response.json().get("error") is not False or "session" not in self.http.session.cookies:
+            raise LabError(f"logging in as {username} on {self.host} gave no session: {response.text[:200]}")
+
+    def create_mod(self, name: str, version: str, zipball: bytes) -> Mod:
+        """POST /api/mod/create (a 202); the mod is unpublished until `publish`."""
+        fields = {"name": name, "short-description": "an sdlab test mod", "version": version,
+                  "game-id": GAME_ID, "game-version": GAME_VERSION, "license": "MIT"}
+        response = self.http.post("/api/mod/create", host=self.host, data=fields,
+                                  files={"zipball": ("mod.zip", zipball, "application/zip")})
+        return Mod(self._expect(response, 202, f"creating {name}").json()["id"], name)
+
+    def publish(self, mod: Mod) -> None:
+        """The edit form with publish=on; SpaceDock refuses its default description."""
+        fields = {"name": mod.name, "short-description": "an sdlab test mod", "license": "MIT",
+                  "description": DESCRIPTION, "publish": "on"}
+        self._expect(self.http.post(f"/mod/{mod.id}/{mod.name}/edit", host=self.host, data=fields), 302,
+                     f"publishing {mod.name}")
+
+    def add_version(self, mod: Mod, version: str, zipball: bytes) -> int:
+        """POST /api/mod/<id>/update; the new version becomes the default. Its id."""
+        response = self.http.post(f"/api/mod/{mod.id}/update", host=self.host,
+                                  data={"version": version, "game-version": GAME_VERSION, "changelog": "sdlab"},
+                                  files={"zipball": ("mod.zip", zipball, "application/zip")})
+        return self._expect(response, 202, f"adding {version} to {mod.name}").json()["id"]
+
+    def replace_zip(self, mod: Mod, version_id: int, zipball: bytes) -> requests.Response:
+        """POST /api/mod/<id>/edit_version in one chunk, as its Dropzone sends it (PR #428)."""
+        fields = {"version-id": str(version_id), "changelog": "replaced by sdlab",
+                  "dztotalchunkcount": "1", "dzchunkindex": "0"}
+        return self.http.post(f"/api/mod/{mod.id}/edit_version", host=self.host, data=fields,
+                              files={"zipball": ("mod.zip", zipball, "application/zip")})
+
+    def delete_version(self, mod: Mod, version_id: int) -> requests.Response:
+        """The mod page's delete button: POST /mod/<id>/version/<version id>/delete."""
+        return self.http.post(f"/mod/{mod.id}/version/{version_id}/delete", host=self.host,
+                              headers={"Accept": "application/json"})
+
+    def mod(self, mod: Mod) -> dict:
+        return self._expect(self.http.get(f"/api/mod/{mod.id}", host=self.host), 200, f"reading {mod.name}").json()
+
+    def version_id(self, mod: Mod, version: str) -> int:
+        return next(v["id"] for v in self.mod(mod)["versions"] if v["friendly_version"] == version)
+
+
+def logged_in(config: LabConfig, host: str, *, test_tag: str = "") -> RealSpaceDockClient:
+    """A client of `host` over ATS's TLS port, logged in as the demo user `user`."""
+    http = LabClient(config.https_base, test_tag=test_tag, ca_file=lab_tls(config).ca_cert)
+    client = RealSpaceDockClient(http, host)
+    client.login("user", config.get("DEMO_PASSWORD"))
+    return client

@@ -1,0 +1,105 @@
+"""The real SpaceDock behind production's infrastructure (APP=spacedock):
+each site is its branch, answered through ATS with production's Via; its own
+download() redirects to /content/ on production and hands the file to Apache
+by X-Sendfile on beta; downloads are counted in its own tables; uploads go
+through its own API onto the storage mount."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from typing import Callable
+
+import pytest
+
+from lab.config import LabConfig
+from lab.docker_ops import DockerLab
+from lab.http import LabClient, served_by, via_hops
+from lab.real_spacedock import checkout, resolve
+from lab.real_spacedock_client import Mod, RealSpaceDockClient
+from lab.scenarios import swap_under_load
+from tests.spacedock.conftest import BROWSER
+
+SITES = [("spacedock.info", "SPACEDOCK_PRODUCTION_REF"), ("beta.spacedock.info", "SPACEDOCK_BETA_REF"),
+         ("alpha.spacedock.info", "SPACEDOCK_ALPHA_REF")]
+Published = Callable[..., tuple[RealSpaceDockClient, Mod, bytes]]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(("host", "branch_setting"), SITES)
+def test_each_site_runs_its_branch_of_spacedock(config: LabConfig, visitor: LabClient, host: str,
+                                                 branch_setting: str) -> None:
+    commit = resolve(checkout(config), config.get(branch_setting))
+
+    answer = visitor.get("/version", host=host)
+
+    assert answer.status_code == 200
+    assert answer.text.startswith(f"commit {commit}\n"), answer.text[:200]
+
+
+@pytest.mark.parametrize("host", [host for host, _ in SITES])
+def test_spacedock_s_pages_carry_the_apache_and_ats_via(visitor: LabClient, host: str) -> None:
+    answer = visitor.get("/", host=host)
+
+    assert answer.status_code == 200
+    assert "SpaceDock" in answer.text
+    assert via_hops(answer) == [f"1.1 {host}", "http/1.1 localhost (52K)"]
+
+
+def test_spacedock_s_built_frontend_is_served_by_apache_with_only_the_ats_via(visitor: LabClient) -> None:
+    answer = visitor.get("/static/mods.js")
+
+    assert answer.status_code == 200
+    assert answer.headers["Via"] == "http/1.1 localhost (52K)"
+    assert served_by(answer) is not None
+
+
+def test_an_upload_through_spacedock_s_api_lands_on_the_storage_mount(docker_lab: DockerLab,
+                                                                       published: Published) -> None:
+    _, mod, zipball = published("beta.spacedock.info")
+
+    stored = docker_lab.exec("sd2", ["sha256sum", f"/storage/sdmods/user_2/{mod.name}/{mod.name}-1.0.zip"])
+
+    assert stored.exit_code == 0, stored.output
+    assert stored.output.split()[0] == sha256(zipball)
+
+
+def test_a_production_download_is_counted_then_redirected_to_content(visitor: LabClient, published: Published,
+                                                                     sql: Callable[[str, str], str]) -> None:
+    _, mod, zipball = published("spacedock.info")
+
+    answer = visitor.get(f"/mod/{mod.id}/{mod.name}/download/1.0", headers=BROWSER)
+
+    assert answer.status_code == 302
+    location = answer.headers["Location"]
+    assert location == f"https://spacedock.info/content/user_2/{mod.name}/{mod.name}-1.0.zip"
+    assert sha256(visitor.get(location.removeprefix("https://spacedock.info")).content) == sha256(zipball)
+    assert sql("spacedock.info", f"SELECT download_count FROM mod WHERE id = {mod.id}") == "1"
+    assert sql("spacedock.info", f"SELECT sum(downloads) FROM downloadevent WHERE mod_id = {mod.id}") == "1"
+
+
+def test_a_beta_download_is_sent_by_apache_through_x_sendfile(visitor: LabClient, published: Published,
+                                                              sql: Callable[[str, str], str]) -> None:
+    _, mod, zipball = published("beta.spacedock.info")
+
+    answer = visitor.get(f"/mod/{mod.id}/{mod.name}/download/1.0", host="beta.spacedock.info", headers=BROWSER)
+
+    assert answer.status_code == 200
+    assert "X-Sendfile" not in answer.headers
+    assert sha256(answer.content) == sha256(zipball)
+    assert sql("beta.spacedock.info", f"SELECT download_count FROM modversion WHERE mod_id = {mod.id}") == "1"
+
+
+def test_the_checkout_is_not_in_the_lab_s_repository(config: LabConfig) -> None:
+    tracked = subprocess.run(["git", "-C", str(config.root), "ls-files", "KerbalStuff", "spacedock"],
+                             capture_output=True, text=True, check=True).stdout
+    assert tracked == ""
+
+
+def test_a_swap_under_load_fails_no_request(config: LabConfig, docker_lab: DockerLab) -> None:
+    report = swap_under_load.run(config, docker_lab, lambda line: None, clients=10, swaps=2)
+
+    assert report.requests > 0
+    assert report.failures == []
