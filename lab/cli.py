@@ -301,11 +301,15 @@ def _add_scenario(sub: argparse._SubParsersAction) -> None:
 def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab.docker_ops import DockerLab
     from lab.scenarios import catalogue, storage_outage, swap_under_load
-    from lab.scenarios.bugs import BY_NAME, CATALOGUE, MEASURED
+    from lab import real_spacedock
+    from lab.scenarios.bugs import MEASURED, catalogue_for
 
+    scenarios = catalogue_for(config)
+    by_name = {scenario.name: scenario for scenario in scenarios}
     if args.name is None:
-        print("Production's bugs (each played with production's configuration, then with the fix):", file=out)
-        print(catalogue.render_list(CATALOGUE), file=out)
+        on = " on the real SpaceDock (APP=spacedock)" if real_spacedock.wanted(config) else ""
+        print(f"Production's bugs{on} (each played with production's configuration, then with the fix):", file=out)
+        print(catalogue.render_list(scenarios), file=out)
         print("\nFaults (measured):", file=out)
         faults = {**FAULTS, **{name: what for name, (what, _) in MEASURED.items()}}
         print("\n".join(f"  {name:<38}{what}" for name, what in faults.items()), file=out)
@@ -322,9 +326,9 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
         report = MEASURED[args.name][1](config, lab, _say(out))
         print(report.render(), file=out)
         return ExitStatus.OK if report.ok else ExitStatus.ERROR
-    if args.name != "all" and args.name not in BY_NAME:
-        raise LabError(f"no scenario {args.name!r}; `make scenario` lists them")
-    chosen = CATALOGUE if args.name == "all" else (BY_NAME[args.name],)
+    if args.name != "all" and args.name not in by_name:
+        raise LabError(f"no scenario {args.name!r} for this lab's app; `make scenario` lists them")
+    chosen = scenarios if args.name == "all" else (by_name[args.name],)
     verdicts: list[catalogue.Verdict | catalogue.Failure] = []
     for scenario in chosen:
         try:

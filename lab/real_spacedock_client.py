@@ -6,18 +6,24 @@ dropped by the client (as by a browser)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 import requests
 
 from lab.config import LabConfig
 from lab.errors import LabError
 from lab.http import LabClient
+from lab.spacedock import make_zip
 from lab.tls import lab_tls
+
+Output = Callable[[str], None]
 
 # what SpaceDock's `database populate` makes: game 1 and its version 1.0
 GAME_ID = "1"
 GAME_VERSION = "1.0"
 DESCRIPTION = "Uploaded by an sdlab test through SpaceDock's own API."
+# SpaceDock counts no download from a bot; python-requests' own agent may be taken for one
+BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,27 @@ class RealSpaceDockClient:
 
     def version_id(self, mod: Mod, version: str) -> int:
         return next(v["id"] for v in self.mod(mod)["versions"] if v["friendly_version"] == version)
+
+
+DEMO_MODS = {"DemoEngines": ("1.0", "1.1"), "DemoPartsPack": ("0.9", "1.0", "1.2")}
+DEMO_ZIP_BYTES = 256 * 1024
+
+
+def seed_demo_mods(config: LabConfig, hosts: Sequence[str], out: Output) -> None:
+    """Published demo mods on each site, uploaded by `user` through SpaceDock's
+    API, version by version; a mod the site already lists is left alone."""
+    for host in hosts:
+        client = logged_in(config, host)
+        listed = client.http.get("/api/user/user", host=host)
+        have = {mod["name"] for mod in client._expect(listed, 200, "listing user's mods").json()["mods"]}
+        for name, versions in DEMO_MODS.items():
+            if name in have:
+                continue
+            mod = client.create_mod(name, versions[0], make_zip(DEMO_ZIP_BYTES, f"{name}-{versions[0]}"))
+            for version in versions[1:]:
+                client.add_version(mod, version, make_zip(DEMO_ZIP_BYTES, f"{name}-{version}"))
+            client.publish(mod)
+            out(f"lab: {host}: demo mod {name} ({', '.join(versions)}) uploaded through SpaceDock's API")
 
 
 def logged_in(config: LabConfig, host: str, *, test_tag: str = "") -> RealSpaceDockClient:

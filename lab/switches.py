@@ -1,13 +1,15 @@
 """A running lab switched for a while: some services recreated with some
 settings changed (a production switch such as ATS_TIMEOUTS=before-250), then
-recreated as configured again, also when interrupted (Ctrl-C) or failed."""
+recreated as configured again, also when interrupted (Ctrl-C) or failed; or,
+under APP=spacedock, some web containers at other SpaceDock commits for a while."""
 from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping, Sequence
 
-from lab import live_alias
+from lab import live_alias, real_spacedock
 from lab import state as lab_state
+from lab.commands.deploy import deploy
 from lab.commands.up import wait_until_healthy
 from lab.compose import Compose
 from lab.config import LabConfig
@@ -48,3 +50,27 @@ def switched(config: LabConfig, services: Sequence[str], settings: Mapping[str, 
         out(f"lab: putting {', '.join(services)} back as configured")
         with ctrl_c_held(out):
             recreate(config, services, out)
+
+
+@contextmanager
+def deployed(config: LabConfig, refs: Mapping[str, str], out: Output = lambda line: None) -> Iterator[LabConfig]:
+    """Under APP=spacedock: the web containers in `refs` running those SpaceDock
+    commits (built if need be) for a while, then the images they had again."""
+    before = dict(lab_state.load(config).images)
+    source = real_spacedock.checkout(config)
+    # a container that runs the commit already is left as it is
+    moved = [service for service, ref in refs.items()
+             if before.get(service) != real_spacedock.IMAGE.ref(real_spacedock.resolve(source, ref)[:12])]
+    docker_lab = DockerLab(config.project)
+    try:
+        for service in moved:
+            deploy(config, docker_lab, lab_state.load(config), service, refs[service], out)
+        yield config
+    finally:
+        if moved:
+            out(f"lab: putting {', '.join(moved)} back on {', '.join(before.get(service, '?') for service in moved)}")
+            with ctrl_c_held(out):
+                state = lab_state.load(config)
+                state.images.update({service: before[service] for service in moved if service in before})
+                lab_state.save(config, state)
+                recreate(config, moved, out)

@@ -45,3 +45,5 @@ SITES = (
 # Production's names: its `protocol` is https, so its session cookie is Secure
 # and a client that logs in there must come over TLS.
 PRODUCTION_HOSTS = tuple(site.host for site in SITES if site.target in ("live", *PRODUCTION_PAIR))
+# One name per environment (production, beta, alpha): each has its own database and share.
+ENVIRONMENT_HOSTS = ("spacedock.info", "beta.spacedock.info", "alpha.spacedock.info")

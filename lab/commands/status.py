@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from lab import real_spacedock
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.state import LabState
@@ -81,13 +82,14 @@ def render_urls(config: LabConfig, live: str) -> str:
     lines += ["", "Every other name goes through the same ports with its Host header, e.g.",
               f"  curl -H 'Host: spacedock.info' {config.http_base}/"]
     lines += [row(site.host, goes_to(site.target, site.what)) for site in SITES if not site.browsable]
+    suffix = real_spacedock.DATABASE_SUFFIX if real_spacedock.wanted(config) else ""
     lines += [
         "",
         "Behind the web containers (published for tools and tests):",
         row(f"//127.0.0.1:{config.smb_port}/backup|beta|alpha",
             f"storage box, SMB3 + encryption, user {config.get('SMB_USER')} (password in .env)"),
-        row(f"postgresql://{config.get('DB_USER')}@127.0.0.1:{config.db_port}/spacedock",
-            "database; also spacedock_beta, spacedock_alpha (password in .env)"),
+        row(f"postgresql://{config.get('DB_USER')}@127.0.0.1:{config.db_port}/spacedock{suffix}",
+            f"database; also spacedock_beta{suffix}, spacedock_alpha{suffix} (password in .env)"),
     ]
     return "\n".join(lines)
 

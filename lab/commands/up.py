@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Callable, Sequence
 
-from lab import evidence, images, live_alias, preflight, real_spacedock, tls
+from lab import evidence, images, live_alias, preflight, real_spacedock, real_spacedock_client, tls
 from lab import state as lab_state
 from lab.commands import status as status_command
 from lab.compose import Compose
@@ -20,7 +20,7 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError, LabTimeout, PrerequisiteMissing, ServiceUnhealthy
 from lab.state import LabState
-from lab.topology import SERVICES
+from lab.topology import ENVIRONMENT_HOSTS, SERVICES
 
 Output = Callable[[str], None]
 HEALTH_TIMEOUT_S = 180
@@ -170,6 +170,8 @@ def run(config: LabConfig, out: Output, *, build: bool = True) -> str:
     except LabError as error:
         folder = evidence.collect(config, compose, lab, "up-failed")
         raise type(error)(f"{error} (evidence saved in {folder})", hint=error.hint) from error
+    if real_spacedock.wanted(config):
+        real_spacedock_client.seed_demo_mods(config, ENVIRONMENT_HOSTS, out)
     status = status_command.gather(lab, state)
     storage = status.service(state.live).storage
     return "\n".join([

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Callable
 
+from lab import real_spacedock
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.scenarios import (anonymous_cookie, ats_restart, content_through_gunicorn, corrupt_zip_cached, db_restart,
                            download_events_index, engine_restart, etag_zero, hidden_swap, missing_background,
                            name_clash,
-                           purge_wrong_path, shared_zip_deleted, stale_after_reupload, storage_outage,
+                           purge_wrong_path, real_delete_version, real_purge_path, shared_zip_deleted, stale_after_reupload, storage_outage,
                            uncounted_downloads, upload_idle_timeout, worker_crash, worker_oom)
 from lab.scenarios.bounds import FaultReport
 from lab.scenarios.catalogue import Scenario
@@ -32,7 +33,16 @@ CATALOGUE: tuple[Scenario, ...] = (
     shared_zip_deleted.SCENARIO,
     db_restart.SCENARIO,
 )
-BY_NAME = {scenario.name: scenario for scenario in CATALOGUE}
+# What plays on the real SpaceDock (APP=spacedock), on its own commits.
+REAL_CATALOGUE: tuple[Scenario, ...] = (
+    real_delete_version.SCENARIO,
+    real_purge_path.SCENARIO,
+)
+
+
+def catalogue_for(config: LabConfig) -> tuple[Scenario, ...]:
+    """The scenarios the lab's app can play: the stand-in's, or the real SpaceDock's."""
+    return REAL_CATALOGUE if real_spacedock.wanted(config) else CATALOGUE
 
 # Faults measured against their bounds (no production-and-fix pair): name ->
 # (what it does, how to run it).

@@ -21,14 +21,16 @@ from typing import Callable, ContextManager, Mapping
 
 import requests
 
+from lab import real_spacedock_client
 from lab import state as lab_state
 from lab.ats import TrafficServer
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, cache_result
+from lab.real_spacedock_client import RealSpaceDockClient
 from lab.smb import StorageBox
 from lab.spacedock import SpaceDockClient, logged_in
-from lab.switches import switched
+from lab.switches import deployed, switched
 from lab.topology import SERVICES
 
 Output = Callable[[str], None]
@@ -44,13 +46,17 @@ def short_sha(data: bytes) -> str:
 class Variant:
     """The lab's settings (.env names) for one play, and the services they concern;
     `healthy`: whether the play waits for them to be healthy (False: a setting
-    they may never get healthy with, which the play itself watches)."""
+    they may never get healthy with, which the play itself watches). Under
+    APP=spacedock, `refs`: the SpaceDock commit each service runs for the play."""
     settings: Mapping[str, str] = field(default_factory=dict)
     services: tuple[str, ...] = ()
     healthy: bool = True
+    refs: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
-        return " ".join(f"{key}={value}" for key, value in self.settings.items()) or "the lab as configured"
+        shown = [*(f"{key}={value}" for key, value in self.settings.items()),
+                 *(f"{service} at SpaceDock {ref}" for service, ref in self.refs.items())]
+        return " ".join(shown) or "the lab as configured"
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,10 @@ class Stage:
     def author(self, host: str) -> SpaceDockClient:
         return logged_in(self.config, host, test_tag=f"scenario {self.tag}")
 
+    def real_author(self, host: str) -> RealSpaceDockClient:
+        """The demo user `user` on the real SpaceDock (APP=spacedock), over TLS."""
+        return real_spacedock_client.logged_in(self.config, host, test_tag=f"scenario {self.tag}")
+
     def name(self, prefix: str) -> str:
         """A mod name no other play or test uses."""
         return f"{prefix} {self.tag}{uuid.uuid4().hex[:4]}"
@@ -102,7 +112,8 @@ class Scenario:
     fix: str
     upstream: str
     production: Variant
-    fixed: Variant
+    # None: no fix upstream yet (the play shows the bug only)
+    fixed: Variant | None
     # plays the steps once; told which variant it plays when the fix is the client's
     play: Callable[[Stage, str], Seen]
 
@@ -142,17 +153,19 @@ class LabSnapshot:
 class Verdict:
     scenario: Scenario
     production: Seen
-    fixed: Seen
+    fixed: Seen | None
     seconds: float
     put_back: bool
 
     @property
     def ok(self) -> bool:
-        return self.production.symptom and not self.fixed.symptom and self.put_back
+        return self.production.symptom and not (self.fixed and self.fixed.symptom) and self.put_back
 
     def line(self) -> str:
         if not self.production.symptom:
             verdict = f"did not reproduce: {self.scenario.symptom}"
+        elif self.fixed is None:
+            verdict = f"reproduced: {self.scenario.symptom}; no fix upstream yet"
         elif self.fixed.symptom:
             verdict = f"reproduced: {self.scenario.symptom}; fixed by {self.scenario.fix}: still there"
         else:
@@ -173,6 +186,8 @@ class Failure:
 
 def _variant(config: LabConfig, variant: Variant, out: Output) -> ContextManager[LabConfig]:
     """The lab switched to the variant's settings, or as it is when it has them already."""
+    if variant.refs:
+        return deployed(config, variant.refs, out)
     if all(config.settings.get(key) == value for key, value in variant.settings.items()):
         return nullcontext(config)
     return switched(config, variant.services, variant.settings, out, healthy=variant.healthy)
@@ -183,6 +198,9 @@ def play(scenario: Scenario, config: LabConfig, lab: DockerLab, out: Output) -> 
     before = LabSnapshot.take(config, lab)
     seen: dict[str, Seen] = {}
     for label, variant in ((PRODUCTION, scenario.production), (FIXED, scenario.fixed)):
+        if variant is None:
+            out(f"{scenario.name}, {label}: no fix upstream yet")
+            continue
         out(f"{scenario.name}, {label} ({variant.describe()}):")
         with _variant(config, variant, out):
             seen[label] = scenario.play(Stage(config, lab, out), label)
@@ -190,7 +208,7 @@ def play(scenario: Scenario, config: LabConfig, lab: DockerLab, out: Output) -> 
     changed = before.differences(LabSnapshot.take(config, lab))
     if changed:
         out(f"lab: not as before: {'; '.join(changed)}")
-    return Verdict(scenario, seen[PRODUCTION], seen[FIXED], time.monotonic() - started, not changed)
+    return Verdict(scenario, seen[PRODUCTION], seen.get(FIXED), time.monotonic() - started, not changed)
 
 
 def render_list(scenarios: tuple[Scenario, ...]) -> str:
@@ -205,7 +223,8 @@ def render_table(verdicts: list[Verdict | Failure]) -> str:
         if isinstance(verdict, Failure):
             lines.append(f"  {verdict.scenario.name:<{width}}{'-':<12}{'-':<12}{'-':>7}  could not be played")
             continue
+        fixed = "no fix" if verdict.fixed is None else "symptom" if verdict.fixed.symptom else "gone"
         lines.append(f"  {verdict.scenario.name:<{width}}{'symptom' if verdict.production.symptom else 'none':<12}"
-                     f"{'symptom' if verdict.fixed.symptom else 'gone':<12}{verdict.seconds:>6.0f}s  "
+                     f"{fixed:<12}{verdict.seconds:>6.0f}s  "
                      f"{'ok' if verdict.ok else 'FAILED'}")
     return "\n".join(lines)

@@ -10,7 +10,6 @@ import pytest
 from lab import database as lab_database
 from lab import real_spacedock
 from lab import state as lab_state
-from lab.ats import TrafficServer
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient
@@ -18,8 +17,6 @@ from lab.real_spacedock_client import Mod, RealSpaceDockClient, logged_in
 from lab.spacedock import make_zip
 from lab.topology import WEB_SERVICES
 
-# SpaceDock counts no download from a bot; python-requests' own agent may be taken for one
-BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}
 DATABASES = {"spacedock.info": "spacedock", "beta.spacedock.info": "spacedock_beta",
              "alpha.spacedock.info": "spacedock_alpha"}
 
@@ -59,11 +56,6 @@ def published(author: Callable[[str], RealSpaceDockClient]) -> Callable[..., tup
         client.publish(mod)
         return client, mod, zipball
     return publish
-
-
-@pytest.fixture
-def ats(docker_lab: DockerLab) -> TrafficServer:
-    return TrafficServer(docker_lab)
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, served_by, via_hops
 from lab.real_spacedock import checkout, resolve
-from lab.real_spacedock_client import Mod, RealSpaceDockClient
+from lab.real_spacedock_client import BROWSER, DEMO_MODS, Mod, RealSpaceDockClient
 from lab.scenarios import swap_under_load
-from tests.spacedock.conftest import BROWSER
 
 SITES = [("spacedock.info", "SPACEDOCK_PRODUCTION_REF"), ("beta.spacedock.info", "SPACEDOCK_BETA_REF"),
          ("alpha.spacedock.info", "SPACEDOCK_ALPHA_REF")]
@@ -103,3 +102,11 @@ def test_a_swap_under_load_fails_no_request(config: LabConfig, docker_lab: Docke
 
     assert report.requests > 0
     assert report.failures == []
+
+
+@pytest.mark.parametrize("host", [host for host, _ in SITES])
+def test_make_up_published_demo_mods_through_spacedock_s_api(visitor: LabClient, host: str) -> None:
+    listed = visitor.get("/api/user/user", host=host)
+
+    assert listed.status_code == 200
+    assert {mod["name"] for mod in listed.json()["mods"]} >= set(DEMO_MODS)

@@ -48,3 +48,13 @@ def test_the_table_keeps_the_longest_name_apart_from_its_result() -> None:
     table = render_table([Verdict(long_name, Seen(True, ""), Seen(False, ""), seconds=39.0, put_back=True)])
 
     assert table.splitlines()[1].split() == ["content-through-gunicorn", "symptom", "gone", "39s", "ok"]
+
+
+def test_a_bug_with_no_fix_upstream_is_reproduced_without_a_fixed_play() -> None:
+    unfixed = replace(SCENARIO, fixed=None)
+
+    result = Verdict(unfixed, Seen(True, ""), None, seconds=1.0, put_back=True)
+
+    assert result.ok
+    assert result.line() == "reproduced: the old zip is served; no fix upstream yet"
+    assert render_table([result]).splitlines()[1].split()[1:4] == ["symptom", "no", "fix"]
