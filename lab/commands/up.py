@@ -34,22 +34,34 @@ BACK_TIER = ("storagebox", "db", "redis")
 LOG_LINES = 6
 
 
+def mark_crash_loops(lab: DockerLab, *, healths: dict[str, str], restarts_before: dict[str, int]) -> dict[str, str]:
+    """`healths`, with "crash-looping" for a service that is not healthy and that
+    Docker has started again CRASH_LOOP_RESTARTS times since `restarts_before`."""
+    return {service: "crash-looping" if health != "healthy" and count - restarts_before[service] >= CRASH_LOOP_RESTARTS
+            else health
+            for (service, health), count in zip(healths.items(), lab.restart_counts(list(healths)).values(),
+                                                strict=True)}
+
+
 def wait_until_healthy(lab: DockerLab, services: Sequence[str], out: Output,
                        timeout_s: float = HEALTH_TIMEOUT_S) -> None:
-    """Poll the containers' health until all are healthy, printing each change."""
+    """Poll the containers' health until all are healthy, printing each change;
+    one that stops, or that Docker starts again CRASH_LOOP_RESTARTS times, fails the wait at once."""
     deadline = time.monotonic() + timeout_s
     shown = None
+    restarts_before = lab.restart_counts(services)
     while True:
-        healths = lab.healths(services)
+        healths = mark_crash_loops(lab, healths=lab.healths(services), restarts_before=restarts_before)
         if healths != shown:
             out("lab: health: " + "  ".join(f"{name} {health}" for name, health in healths.items()))
             shown = healths
         if all(health == "healthy" for health in healths.values()):
             return
-        failed = [name for name, health in healths.items() if health in FAILED_STATES]
+        failed = [name for name, health in healths.items() if health in ("crash-looping", *FAILED_STATES)]
         if failed:
             raise ServiceUnhealthy(f"{', '.join(failed)} stopped while starting: "
-                                   + "; ".join(f"{name}: {lab.last_health_output(name)}" for name in failed))
+                                   + "; ".join(f"{name} {healths[name]}: {lab.last_health_output(name)}"
+                                               for name in failed))
         if time.monotonic() >= deadline:
             waiting = [name for name, health in healths.items() if health != "healthy"]
             raise LabTimeout(f"timed out after {timeout_s} s waiting for {', '.join(waiting)} to be healthy; "
@@ -70,10 +82,7 @@ def settle(lab: DockerLab, services: Sequence[str], out: Output, *, live: str,
     unhealthy_since: dict[str, float] = {}
     while True:
         now = time.monotonic()
-        healths = lab.healths(services)
-        for service, count in lab.restart_counts(services).items():
-            if count - restarts_before[service] >= CRASH_LOOP_RESTARTS and healths[service] != "healthy":
-                healths[service] = "crash-looping"
+        healths = mark_crash_loops(lab, healths=lab.healths(services), restarts_before=restarts_before)
         live_healthy = healths[live] == "healthy"
         for service, health in healths.items():
             if health != "unhealthy" or (service == "ats" and not live_healthy):
