@@ -307,7 +307,7 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
     scenarios = catalogue_for(config)
     by_name = {scenario.name: scenario for scenario in scenarios}
     if args.name is None:
-        on = " on the real SpaceDock (APP=spacedock)" if real_spacedock.wanted(config) else ""
+        on = " on the real SpaceDock" if real_spacedock.wanted(config) else ""
         print(f"Production's bugs{on} (each played with production's configuration, then with the fix):", file=out)
         print(catalogue.render_list(scenarios), file=out)
         print("\nFaults (measured):", file=out)
