@@ -20,7 +20,7 @@ export COMPOSE
         compose-v1 test test-clean clean
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 preflight: ## check for Docker, a running engine and Compose; say what is missing
 	@python3 -m lab.preflight
