@@ -11,6 +11,7 @@ from typing import Iterator
 
 from lab.errors import LabTimeout
 from lab.http import LabClient, served_by
+from lab.waiting import poll_until
 
 CLIENT_TIMEOUT_S = 30.0
 
@@ -89,6 +90,11 @@ class Load:
         with self._lock:
             snapshot = list(self.results)
         return (result for result in snapshot if start <= result.sent_at < end)
+
+    def until_running(self, timeout_s: float = 30) -> None:
+        """Wait until the load has had as many answers as it has clients."""
+        poll_until(lambda: len(self.results) >= self.clients, timeout_s=timeout_s,
+                   awaited=f"the load on {self.host}{self.path} to run")
 
     def answered_since(self, start: float) -> list[Result]:
         """Every answer (or failure) that came at or after `start`, including

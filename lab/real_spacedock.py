@@ -18,6 +18,7 @@ from typing import Callable, Mapping
 from lab import frontend, images
 from lab.config import LabConfig
 from lab.errors import LabError
+from lab.git import git
 
 Output = Callable[[str], None]
 
@@ -60,14 +61,6 @@ def checkout(config: LabConfig) -> Path:
     return path
 
 
-def _git(source: Path, *args: str) -> str:
-    try:
-        return subprocess.run(["git", "-C", str(source), *args], check=True, capture_output=True,
-                              text=True).stdout.strip()
-    except subprocess.CalledProcessError as error:
-        raise LabError(f"git {' '.join(args)} in {source}: {error.stderr.strip()}") from error
-
-
 def resolve(source: Path, ref: str) -> str:
     """The full commit `ref` names in the checkout; a branch also as origin/<branch>,
     as a fresh clone of SpaceDock has only master locally."""
@@ -78,6 +71,15 @@ def resolve(source: Path, ref: str) -> str:
             return found.stdout.strip()
     raise LabError(f"{ref} names no commit in SPACEDOCK_SRC ({source})",
                    hint=f"git -C {source} fetch origin {ref}")
+
+
+def _tag(commit: str) -> str:
+    return commit[:12]
+
+
+def image_for(commit: str) -> str:
+    """The image a SpaceDock commit is built into."""
+    return IMAGE.ref(_tag(commit))
 
 
 def wheelhouse(cache: Path, out: Output) -> Path:
@@ -95,23 +97,23 @@ def build(config: LabConfig, ref: str, out: Output) -> str:
     """sdlab/spacedock:<commit> from `ref` of SPACEDOCK_SRC; returns the image."""
     source = checkout(config)
     commit = resolve(source, ref)
-    version = _git(source, "describe", "--always", "--tags", "--abbrev=12", commit)
+    version = git(source, "describe", "--always", "--tags", "--abbrev=12", commit)
     cache = config.root / ".lab" / "cache" / "spacedock"
     with tempfile.TemporaryDirectory(prefix="sdlab-spacedock-") as folder:
         context = Path(folder)
         src = context / "src"
         src.mkdir()
         # a shallow clone, so that /version's `git log -1` works as on production
-        _git(src, "init", "--quiet")
-        _git(src, "fetch", "--quiet", "--depth=1", str(source), commit)
-        _git(src, "-c", "advice.detachedHead=false", "checkout", "--quiet", "FETCH_HEAD")
-        out(f"lab: SpaceDock {ref} is {commit[:12]} ({_git(src, 'log', '-1', '--format=%ad %s', '--date=short')})")
+        git(src, "init", "--quiet")
+        git(src, "fetch", "--quiet", "--depth=1", str(source), commit)
+        git(src, "-c", "advice.detachedHead=false", "checkout", "--quiet", "FETCH_HEAD")
+        out(f"lab: SpaceDock {ref} is {commit[:12]} ({git(src, 'log', '-1', '--format=%ad %s', '--date=short')})")
         shutil.copytree(frontend.built(src, cache / "static" / commit, cache / "npm", out), context / "static")
         shutil.copytree(wheelhouse(cache, out), context / "wheels")
         shutil.copytree(LAB_FILES, context / "lab", ignore=shutil.ignore_patterns("Dockerfile"))
         shutil.copyfile(LAB_FILES / "Dockerfile", context / "Dockerfile")
         out(f"lab: building the real SpaceDock's image from {ref} ({commit[:12]})")
-        return images.build(IMAGE, context, tag=commit[:12], version=version, out=out)
+        return images.build(IMAGE, context, tag=_tag(commit), version=version, out=out)
 
 
 def images_for(config: LabConfig, current: Mapping[str, str], out: Output) -> dict[str, str]:

@@ -21,6 +21,7 @@ Output = Callable[[str], None]
 # what SpaceDock's `database populate` makes: game 1 and its version 1.0
 GAME_ID = "1"
 GAME_VERSION = "1.0"
+SHORT_DESCRIPTION = "an sdlab test mod"
 DESCRIPTION = "Uploaded by an sdlab test through SpaceDock's own API."
 # SpaceDock counts no download from a bot; python-requests' own agent may be taken for one
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}
@@ -50,7 +51,7 @@ class RealSpaceDockClient:
 
     def create_mod(self, name: str, version: str, zipball: bytes) -> Mod:
         """POST /api/mod/create (a 202); the mod is unpublished until `publish`."""
-        fields = {"name": name, "short-description": "an sdlab test mod", "version": version,
+        fields = {"name": name, "short-description": SHORT_DESCRIPTION, "version": version,
                   "game-id": GAME_ID, "game-version": GAME_VERSION, "license": "MIT"}
         response = self.http.post("/api/mod/create", host=self.host, data=fields,
                                   files={"zipball": ("mod.zip", zipball, "application/zip")})
@@ -58,7 +59,7 @@ class RealSpaceDockClient:
 
     def publish(self, mod: Mod) -> None:
         """The edit form with publish=on; SpaceDock refuses its default description."""
-        fields = {"name": mod.name, "short-description": "an sdlab test mod", "license": "MIT",
+        fields = {"name": mod.name, "short-description": SHORT_DESCRIPTION, "license": "MIT",
                   "description": DESCRIPTION, "publish": "on"}
         self._expect(self.http.post(f"/mod/{mod.id}/{mod.name}/edit", host=self.host, data=fields), 302,
                      f"publishing {mod.name}")
@@ -85,6 +86,11 @@ class RealSpaceDockClient:
     def mod(self, mod: Mod) -> dict:
         return self._expect(self.http.get(f"/api/mod/{mod.id}", host=self.host), 200, f"reading {mod.name}").json()
 
+    def published_mods(self, username: str) -> list[str]:
+        """The names of the mods `username` has published (GET /api/user/<name>)."""
+        listed = self._expect(self.http.get(f"/api/user/{username}", host=self.host), 200, f"listing {username}'s mods")
+        return [mod["name"] for mod in listed.json()["mods"]]
+
     def version_id(self, mod: Mod, version: str) -> int:
         return next(v["id"] for v in self.mod(mod)["versions"] if v["friendly_version"] == version)
 
@@ -98,8 +104,7 @@ def seed_demo_mods(config: LabConfig, hosts: Sequence[str], out: Output) -> None
     API, version by version; a mod the site already lists is left alone."""
     for host in hosts:
         client = logged_in(config, host)
-        listed = client.http.get("/api/user/user", host=host)
-        have = {mod["name"] for mod in client._expect(listed, 200, "listing user's mods").json()["mods"]}
+        have = client.published_mods("user")
         for name, versions in DEMO_MODS.items():
             if name in have:
                 continue

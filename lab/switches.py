@@ -60,7 +60,7 @@ def deployed(config: LabConfig, refs: Mapping[str, str], out: Output = lambda li
     source = real_spacedock.checkout(config)
     # a container that runs the commit already is left as it is
     moved = [service for service, ref in refs.items()
-             if before.get(service) != real_spacedock.IMAGE.ref(real_spacedock.resolve(source, ref)[:12])]
+             if before.get(service) != real_spacedock.image_for(real_spacedock.resolve(source, ref))]
     docker_lab = DockerLab(config.project)
     try:
         for service in moved:

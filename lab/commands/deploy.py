@@ -18,6 +18,7 @@ from lab.compose import Compose
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
+from lab.git import git
 from lab.state import LabState
 from lab.topology import WEB_SERVICES
 
@@ -25,18 +26,10 @@ Output = Callable[[str], None]
 DEPLOY_HEALTH_TIMEOUT_S = 120
 
 
-def _git(config: LabConfig, *args: str) -> str:
-    try:
-        return subprocess.run(["git", "-C", str(config.root), *args], check=True, capture_output=True,
-                              text=True).stdout.strip()
-    except subprocess.CalledProcessError as error:
-        raise LabError(f"git {' '.join(args)}: {error.stderr.strip()}") from error
-
-
 def build_ref(config: LabConfig, ref: str, out: Output) -> str:
     """Build sdlab/web:<commit> from the files of `ref`; returns the image."""
-    commit = _git(config, "rev-parse", "--verify", "--short=12", f"{ref}^{{commit}}")
-    version = _git(config, "describe", "--always", "--abbrev=12", commit)
+    commit = git(config.root, "rev-parse", "--verify", "--short=12", f"{ref}^{{commit}}")
+    version = git(config.root, "describe", "--always", "--abbrev=12", commit)
     archive = subprocess.run(["git", "-C", str(config.root), "archive", "--format=tar", commit],
                              check=True, capture_output=True).stdout
     with tempfile.TemporaryDirectory(prefix="sdlab-ref-") as folder:

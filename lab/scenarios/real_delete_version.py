@@ -35,7 +35,7 @@ SCENARIO = Scenario(
     symptom="deleting a version answers 500 and deletes nothing",
     fix="alpha's dbd0b53 (version.download_path)",
     upstream="SpaceDock master, fixed in dbd0b53",
-    production=Variant(services=("sd2",), refs={"sd2": "6517c0e"}),
-    fixed=Variant(services=("sd6",), refs={"sd6": "dbd0b53"}),
+    production=Variant(refs={"sd2": "6517c0e"}),
+    fixed=Variant(refs={"sd6": "dbd0b53"}),
     play=play,
 )

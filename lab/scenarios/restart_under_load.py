@@ -33,7 +33,7 @@ class Outage:
 def restarted_under_load(lab: DockerLab, base_url: str, service: str, *, host: str, path: str,
                          clients: int) -> Outage:
     with Load(base_url, clients=clients, path=path, host=host, max_seconds=HEALTHY_BOUND_S + 60) as load:
-        poll_until(lambda: len(load.results) >= clients, timeout_s=30, awaited=f"the load on {host}{path} to run")
+        load.until_running()
         began = time.monotonic()
         lab.restart(service)
         poll_until(lambda: lab.healths([service])[service] == "healthy", timeout_s=HEALTHY_BOUND_S,

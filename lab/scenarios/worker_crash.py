@@ -53,7 +53,7 @@ def run(config: LabConfig, lab: DockerLab, out: Callable[[str], None]) -> FaultR
 
     with Load(config.http_base, clients=CLIENTS, path="/version", host=SITE,
               max_seconds=2 * back_bound_s + 60) as load:
-        poll_until(lambda: len(load.results) >= CLIENTS, timeout_s=30, awaited=f"the load on {SITE} to run")
+        load.until_running()
         for service in (state.idle, state.live):
             killed_at[service] = time.monotonic()
             kill_master(lab, service)
