@@ -47,7 +47,11 @@ mount-storage
 # config.ini there).
 cd "${APP_DIR:-/srv/spacedock}"
 read -ra app_setup <<<"${APP_SETUP:-python3 -m spacedock setup}"
-log "app: ${APP:-stand-in} in $PWD"
+# An app whose schema the environment's database is past uses one of its own.
+if [ -n "${APP_DATABASE_SCHEMA:-}" ]; then
+  export CONNECTION_STRING="${CONNECTION_STRING}_${APP_DATABASE_SCHEMA}"
+fi
+log "app: ${APP:-stand-in} in $PWD, database ${CONNECTION_STRING##*/}"
 
 # Schema and demo data (the first container of a shared database does it), as
 # the user the app runs as, so seeded files belong to www-data like uploads.

@@ -9,7 +9,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from lab.config import LabConfig
 from lab.errors import LabError
@@ -69,13 +69,15 @@ def source_version(source: Path) -> str:
 
 
 def build(spec: ImageSpec, source: Path, *, tag: str = LOCAL_TAG, version: str = "unknown",
-          out: Output = print) -> str:
-    """docker build one image, printing its steps; returns the image reference."""
+          out: Output = print, args: Mapping[str, str] | None = None) -> str:
+    """docker build one image, printing its steps; returns the image reference.
+    `args`: build arguments of the image's own, besides the base and version."""
     ref = spec.ref(tag)
     command = [
         "docker", "build", "--tag", ref,
         "--build-arg", f"BASE_IMAGE={BASE_IMAGE}",
         "--build-arg", f"APP_VERSION={version}",
+        *(f"--build-arg={name}={value}" for name, value in (args or {}).items()),
     ]
     if spec.dockerfile:
         command += ["--file", str(source / spec.dockerfile)]

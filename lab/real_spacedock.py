@@ -5,17 +5,18 @@ SpaceDock checkout SPACEDOCK_SRC names, built FROM the stand-in's web image
 The lab's repository holds none of SpaceDock's code: the image's context is
 assembled in a temporary folder from the checkout (a shallow clone at the
 commit), the commit's frontend built on the host (lab.frontend, cached per
-commit) and the wheels Debian lacks (downloaded on the host, cached)."""
+commit) and the Python packages Debian's do not serve (lab.spacedock_wheels:
+for a commit from before SpaceDock's Flask 2, those of its time)."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Callable, Mapping
 
-from lab import frontend, images
+from lab import frontend, images, spacedock_wheels
 from lab.config import LabConfig
 from lab.errors import LabError
 from lab.git import git
@@ -30,9 +31,6 @@ IMAGE = images.ImageSpec("sdlab/spacedock", ".", "the real SpaceDock at one comm
 # Each web container's branch, as production deploys them; .env may name others.
 BRANCH_SETTINGS = {"sd1a": "SPACEDOCK_PRODUCTION_REF", "sd1b": "SPACEDOCK_PRODUCTION_REF",
                    "sd2": "SPACEDOCK_BETA_REF", "sd6": "SPACEDOCK_ALPHA_REF"}
-# SpaceDock's requirements that Debian bookworm lacks: pure-Python wheels,
-# fetched on the host (containers here cannot reach PyPI).
-WHEELS = ("bleach-allowlist==1.0.3",)
 LAB_FILES = Path(__file__).resolve().parent.parent / "real-spacedock"
 
 
@@ -73,6 +71,28 @@ def resolve(source: Path, ref: str) -> str:
                    hint=f"git -C {source} fetch origin {ref}")
 
 
+def alembic_head(source: Path, commit: str) -> str:
+    """The newest schema revision the commit's alembic/versions knows: the
+    revision no other names as its down_revision."""
+    lines = git(source, "grep", "-h", "-E", r"^(down_)?revision\s*=", commit, "--", "alembic/versions")
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for line in lines.splitlines():
+        key, value = (part.strip() for part in line.split("=", 1))
+        (downs if key == "down_revision" else revisions).update(re.findall(r"[0-9a-f]{6,}", value))
+    heads = sorted(revisions - downs)
+    if len(heads) != 1:
+        raise LabError(f"SpaceDock {commit[:12]}'s alembic/versions has {len(heads)} heads: {', '.join(heads)}")
+    return heads[0]
+
+
+def database_schema(source: Path, commit: str) -> str:
+    """'' for a commit that runs on its branch's database, migrated as a deploy
+    does; a commit from before Flask 2 gets a database of its own, named with
+    its alembic head (the branch's is migrated past what the code knows)."""
+    return alembic_head(source, commit) if spacedock_wheels.of_its_time(source, commit) else ""
+
+
 def _tag(commit: str) -> str:
     return commit[:12]
 
@@ -80,17 +100,6 @@ def _tag(commit: str) -> str:
 def image_for(commit: str) -> str:
     """The image a SpaceDock commit is built into."""
     return IMAGE.ref(_tag(commit))
-
-
-def wheelhouse(cache: Path, out: Output) -> Path:
-    """The wheels Debian lacks, downloaded once (pip download, on the host)."""
-    folder = cache / "wheels"
-    if not list(folder.glob("*.whl")):
-        out(f"lab: downloading {', '.join(WHEELS)} from PyPI (once)")
-        folder.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                        "--dest", str(folder), *WHEELS], check=True)
-    return folder
 
 
 def build(config: LabConfig, ref: str, out: Output) -> str:
@@ -109,11 +118,14 @@ def build(config: LabConfig, ref: str, out: Output) -> str:
         git(src, "-c", "advice.detachedHead=false", "checkout", "--quiet", "FETCH_HEAD")
         out(f"lab: SpaceDock {ref} is {commit[:12]} ({git(src, 'log', '-1', '--format=%ad %s', '--date=short')})")
         shutil.copytree(frontend.built(src, cache / "static" / commit, cache / "npm", out), context / "static")
-        shutil.copytree(wheelhouse(cache, out), context / "wheels")
-        shutil.copytree(LAB_FILES, context / "lab", ignore=shutil.ignore_patterns("Dockerfile"))
+        (context / "wheels").mkdir()
+        for release in spacedock_wheels.for_commit(source, commit, cache, out):
+            shutil.copy2(release, context / "wheels")
+        shutil.copytree(LAB_FILES, context / "lab", ignore=shutil.ignore_patterns("Dockerfile", "*.txt"))
         shutil.copyfile(LAB_FILES / "Dockerfile", context / "Dockerfile")
         out(f"lab: building the real SpaceDock's image from {ref} ({commit[:12]})")
-        return images.build(IMAGE, context, tag=_tag(commit), version=version, out=out)
+        return images.build(IMAGE, context, tag=_tag(commit), version=version, out=out,
+                            args={"APP_DATABASE_SCHEMA": database_schema(source, commit)})
 
 
 def images_for(config: LabConfig, current: Mapping[str, str], out: Output) -> dict[str, str]:

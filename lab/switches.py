@@ -53,19 +53,22 @@ def switched(config: LabConfig, services: Sequence[str], settings: Mapping[str, 
 
 
 @contextmanager
-def deployed(config: LabConfig, refs: Mapping[str, str], out: Output = lambda line: None) -> Iterator[LabConfig]:
+def deployed(config: LabConfig, refs: Mapping[str, str], out: Output = lambda line: None,
+             settings: Mapping[str, str] | None = None) -> Iterator[LabConfig]:
     """Under APP=spacedock: the web containers in `refs` running those SpaceDock
-    commits (built if need be) for a while, then the images they had again."""
+    commits (built if need be), with `settings` changed for them, for a while;
+    then the images and settings they had again."""
     before = dict(lab_state.load(config).images)
     source = real_spacedock.checkout(config)
-    # a container that runs the commit already is left as it is
+    changed = LabConfig(config.root, {**config.settings, **(settings or {})})
+    # a container that runs the commit already, as configured, is left as it is
     moved = [service for service, ref in refs.items()
-             if before.get(service) != real_spacedock.image_for(real_spacedock.resolve(source, ref))]
+             if settings or before.get(service) != real_spacedock.image_for(real_spacedock.resolve(source, ref))]
     docker_lab = DockerLab(config.project)
     try:
         for service in moved:
-            deploy(config, docker_lab, lab_state.load(config), service, refs[service], out)
-        yield config
+            deploy(changed, docker_lab, lab_state.load(config), service, refs[service], out)
+        yield changed
     finally:
         if moved:
             out(f"lab: putting {', '.join(moved)} back on {', '.join(before.get(service, '?') for service in moved)}")

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Starts the database: creates the cluster on first start, makes sure the lab
-# user and the three databases exist (password from .env, set on every start),
+# user and the databases exist (password from .env, set on every start),
 # then runs postgres in the foreground.
 set -euo pipefail
 
@@ -29,7 +29,9 @@ as_postgres psql --quiet --no-psqlrc --set=ON_ERROR_STOP=1 \
   --set=user="$DB_USER" --set=password="$DB_PASSWORD" --dbname=postgres <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'user')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user') \gexec
-ALTER ROLE :"user" WITH LOGIN PASSWORD :'password';
+-- CREATEDB: the real SpaceDock at a commit older than its branch's schema
+-- creates a database of its own (`spacedock database initialize`)
+ALTER ROLE :"user" WITH LOGIN CREATEDB PASSWORD :'password';
 SQL
 for db in "${DATABASES[@]}"; do
   as_postgres psql --quiet --no-psqlrc --set=ON_ERROR_STOP=1 --set=user="$DB_USER" --set=db="$db" \

@@ -1,7 +1,8 @@
 """The real SpaceDock's schema and demo data, made with SpaceDock's own tooling
 (its `spacedock` command, run in its working directory):
 
-  database initialize --force   the first time: create_all() and alembic stamp head
+  database initialize --force   the first time: create the database if need
+                                be, create_all() and alembic stamp head
   database migrate              every start: alembic upgrade head, as a deploy does
   database populate             every start, a no-op once done: the confirmed
                                 users admin and user, publisher Squad, the game
@@ -9,8 +10,9 @@
 
 then gives admin and user the lab's DEMO_PASSWORD (populate's is `development`)
 with SpaceDock's User.set_password. sd1a and sd1b share a database and start
-together: a PostgreSQL advisory lock, held on a connection of this script's
-own while it works, lets one container at a time do it."""
+together: a PostgreSQL advisory lock on the database's name, held on a
+connection of this script's own to the server's `postgres` database (the
+app's may not exist yet) while it works, lets one container at a time do it."""
 from __future__ import annotations
 
 import os
@@ -31,12 +33,12 @@ def log(message: str) -> None:
     print(f"setup_database: {message}", file=sys.stderr, flush=True)
 
 
-def connect(url: str) -> psycopg2.extensions.connection:
-    """The database, waited for: the container may start before it accepts."""
+def connect(url: str, **options: str) -> psycopg2.extensions.connection:
+    """The database server, waited for: the container may start before it accepts."""
     deadline = time.monotonic() + DATABASE_WAIT_S
     while True:
         try:
-            return psycopg2.connect(url, connect_timeout=3)
+            return psycopg2.connect(url, connect_timeout=3, **options)
         except psycopg2.OperationalError as error:
             if time.monotonic() >= deadline:
                 raise SystemExit(f"setup_database: the database did not answer in {DATABASE_WAIT_S} s: {error}") from error
@@ -52,25 +54,31 @@ def set_demo_passwords(password: str) -> None:
     from KerbalStuff.database import db
     from KerbalStuff.objects import User
     for name in DEMO_USERS:
-        user = User.query.filter(User.username == name).one()
-        if not user.check_password(password):
-            user.set_password(password)
+        User.query.filter(User.username == name).one().set_password(password)
     db.commit()
 
 
+def has_schema(url: str) -> bool:
+    with closing(connect(url)) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('public.alembic_version') IS NOT NULL")
+        return bool(cursor.fetchone()[0])
+
+
 def main() -> None:
-    with closing(connect(os.environ["CONNECTION_STRING"])) as connection:
+    url = os.environ["CONNECTION_STRING"]
+    name = psycopg2.extensions.parse_dsn(url)["dbname"]
+    with closing(connect(url, dbname="postgres")) as connection:
         connection.autocommit = True
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK_KEY,))
-            cursor.execute("SELECT to_regclass('public.alembic_version') IS NOT NULL")
-            (exists,) = cursor.fetchone()
-        if not exists:
+            cursor.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (SETUP_LOCK_KEY, name))
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            exists = cursor.fetchone() is not None
+        if not exists or not has_schema(url):
             spacedock("database", "initialize", "--force")
         spacedock("database", "migrate")
         spacedock("database", "populate")
         set_demo_passwords(os.environ["DEMO_PASSWORD"])
-        log("schema at alembic head, demo data in place")
+        log(f"{name}: schema at alembic head, demo data in place")
         # the lock ends with the connection
 
 

@@ -9,9 +9,9 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.scenarios import (anonymous_cookie, ats_restart, content_through_gunicorn, corrupt_zip_cached, db_restart,
                            download_events_index, engine_restart, etag_zero, hidden_swap, missing_background,
-                           name_clash,
-                           purge_wrong_path, real_delete_version, real_purge_path, shared_zip_deleted, stale_after_reupload, storage_outage,
-                           uncounted_downloads, upload_idle_timeout, worker_crash, worker_oom)
+                           name_clash, purge_wrong_path, real_delete_version, real_purge_path, real_stale_reupload,
+                           shared_zip_deleted, stale_after_reupload, storage_outage, uncounted_downloads,
+                           upload_idle_timeout, worker_crash, worker_oom)
 from lab.scenarios.bounds import FaultReport
 from lab.scenarios.catalogue import Scenario
 
@@ -37,6 +37,7 @@ CATALOGUE: tuple[Scenario, ...] = (
 REAL_CATALOGUE: tuple[Scenario, ...] = (
     real_delete_version.SCENARIO,
     real_purge_path.SCENARIO,
+    real_stale_reupload.SCENARIO,
 )
 
 

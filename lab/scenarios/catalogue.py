@@ -47,7 +47,8 @@ class Variant:
     """The lab's settings (.env names) for one play, and the services they concern;
     `healthy`: whether the play waits for them to be healthy (False: a setting
     they may never get healthy with, which the play itself watches). Under
-    APP=spacedock, `refs`: the SpaceDock commit each service runs for the play."""
+    APP=spacedock, `refs`: the SpaceDock commit each service runs for the play
+    (the settings then concern those services)."""
     settings: Mapping[str, str] = field(default_factory=dict)
     services: tuple[str, ...] = ()
     healthy: bool = True
@@ -187,7 +188,7 @@ class Failure:
 def _variant(config: LabConfig, variant: Variant, out: Output) -> ContextManager[LabConfig]:
     """The lab switched to the variant's settings, or as it is when it has them already."""
     if variant.refs:
-        return deployed(config, variant.refs, out)
+        return deployed(config, variant.refs, out, variant.settings)
     if all(config.settings.get(key) == value for key, value in variant.settings.items()):
         return nullcontext(config)
     return switched(config, variant.services, variant.settings, out, healthy=variant.healthy)

@@ -1,0 +1,128 @@
+"""The Python packages a SpaceDock commit's image installs over Debian's.
+
+Commits since SpaceDock's upgrade to Flask 2 (d2485b0, 2022-03) run on Debian
+bookworm's packages and need only what Debian lacks (bleach-allowlist).
+Older ones pin what Debian's releases broke (Werkzeug 0.16, Flask 1.1,
+SQLAlchemy 1.3, ...): they get their requirements resolved as of the commit's
+date (`uv pip compile --exclude-newer`, on the host), raised only where that
+release cannot run on bookworm's Python 3.11 (real-spacedock/python3.11.txt),
+and fetched on the host as wheels, or as source where PyPI had no wheel then
+(built in the image, without a compiler: pure Python). Compiled packages
+come from Debian instead (Pillow, psycopg2, cffi's backend), and gunicorn is
+the lab's (Debian's 20.1, which gunicorn.conf.py needs).
+
+Everything fetched is cached under .lab/cache/spacedock/wheels/, a file per
+release, shared by every commit."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from lab.errors import LabError
+from lab.git import git
+
+Output = Callable[[str], None]
+
+# SpaceDock's "Upgrade to Flask 2": from it on, Debian's packages serve.
+FLASK_2 = "d2485b0"
+# SpaceDock's requirements that Debian bookworm lacks: pure-Python wheels.
+NOT_IN_DEBIAN = ("bleach-allowlist==1.0.3",)
+# Left to Debian's packages (compiled, or the lab's server) in a commit's
+# resolution; their Debian versions are in the web image.
+FROM_DEBIAN = ("pillow", "psycopg2", "psycopg2-binary", "cffi", "gunicorn", "setuptools", "uwsgi")
+# Releases the floor (python3.11.txt) raises to, and when they were out:
+# celery 5.0.5 and its kombu, amqp and vine are of 2020-12.
+RAISED_AS_OF = ({"celery", "kombu", "amqp", "vine"}, "2021-01-01T00:00:00Z")
+FLOOR = Path(__file__).resolve().parent.parent / "real-spacedock" / "python3.11.txt"
+# Wheels the image's CPython 3.11 on x86_64 bookworm (glibc 2.36) can install.
+WHEEL_TARGET = ("--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
+                "--abi", "cp311", "--abi", "abi3", "--abi", "none",
+                "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64",
+                "--platform", "manylinux1_x86_64", "--platform", "any")
+PARALLEL_DOWNLOADS = 8
+
+
+def of_its_time(source: Path, commit: str) -> bool:
+    """Whether the commit predates SpaceDock's Flask 2 (so Debian's packages do not serve)."""
+    ancestor = subprocess.run(["git", "-C", str(source), "merge-base", "--is-ancestor", FLASK_2, commit],
+                              check=False, capture_output=True)
+    return ancestor.returncode != 0
+
+
+def requirements_of(source: Path, commit: str, folder: Path) -> Path:
+    """The commit's requirements files, written to `folder`; the top one."""
+    for name in git(source, "ls-tree", "--name-only", commit).splitlines():
+        if name.startswith("requirements") and name.endswith(".txt"):
+            (folder / name).write_text(git(source, "show", f"{commit}:{name}") + "\n")
+    for top in ("requirements.txt", "requirements-backend.txt"):
+        if (folder / top).exists():
+            return folder / top
+    raise LabError(f"SpaceDock {commit[:12]} has no requirements.txt")
+
+
+def as_of(commit_date: str) -> list[str]:
+    """uv's --exclude-newer options for a commit of `commit_date` (ISO 8601):
+    PyPI as it was then, but for the releases the floor raises to."""
+    then = datetime.fromisoformat(commit_date).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    packages, raised_as_of = RAISED_AS_OF
+    raised = max(then, raised_as_of)
+    return ["--exclude-newer", then, *(f"--exclude-newer-package={name}={raised}" for name in sorted(packages))]
+
+
+def resolve_as_of(source: Path, commit: str, folder: Path, out: Output) -> list[str]:
+    """`name==version` for what the commit needed, as resolved on its date."""
+    date = git(source, "show", "-s", "--format=%cI", commit)
+    out(f"lab: resolving SpaceDock {commit[:12]}'s requirements as of {date} (uv pip compile)")
+    command = [sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--no-header", "--no-annotate", *as_of(date),
+               "--python-version", "3.11", "--python-platform", "x86_64-manylinux_2_17",
+               "--constraint", str(FLOOR), *(f"--no-emit-package={name}" for name in FROM_DEBIAN),
+               str(requirements_of(source, commit, folder))]
+    resolved = subprocess.run(command, capture_output=True, text=True, check=False)
+    if resolved.returncode != 0:
+        raise LabError(f"SpaceDock {commit[:12]}'s requirements do not resolve as of {date}: "
+                       f"{resolved.stderr.strip().splitlines()[-1] if resolved.stderr.strip() else 'uv failed'}")
+    return [line.strip() for line in resolved.stdout.splitlines() if "==" in line and not line.startswith("#")]
+
+
+def fetch(pin: str, pool: Path) -> Path:
+    """One release's file in the pool: a wheel the image can install, else its
+    source (pip download, on the host)."""
+    folder = pool / pin.replace("==", "-")
+    found = sorted(folder.glob("*"))
+    if found:
+        return found[0]
+    partial = folder.with_name(folder.name + ".partial")
+    partial.mkdir(parents=True, exist_ok=True)
+    pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(partial)]
+    wheel = subprocess.run([*pip, *WHEEL_TARGET, pin], capture_output=True, text=True, check=False)
+    if wheel.returncode != 0:
+        sdist = subprocess.run([*pip, "--no-binary=:all:", pin], capture_output=True, text=True, check=False)
+        if sdist.returncode != 0:
+            raise LabError(f"{pin}: PyPI has neither a wheel for CPython 3.11 nor its source: "
+                           f"{sdist.stderr.strip().splitlines()[-1] if sdist.stderr.strip() else 'pip failed'}")
+    os.replace(partial, folder)
+    return sorted(folder.glob("*"))[0]
+
+
+def for_commit(source: Path, commit: str, cache: Path, out: Output) -> list[Path]:
+    """The files the commit's image installs over Debian's packages."""
+    pool = cache / "wheels"
+    if of_its_time(source, commit):
+        lock = cache / "locks" / f"{commit}.txt"
+        if not lock.exists():
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(prefix="sdlab-requirements-") as folder:
+                lock.write_text("\n".join(resolve_as_of(source, commit, Path(folder), out)) + "\n")
+        pins = lock.read_text().split()
+        out(f"lab: SpaceDock {commit[:12]} predates Flask 2 ({FLASK_2}): {len(pins)} releases of its time "
+            f"over Debian's, listed in {lock}")
+    else:
+        pins = list(NOT_IN_DEBIAN)
+    with ThreadPoolExecutor(PARALLEL_DOWNLOADS) as pool_of_threads:
+        return list(pool_of_threads.map(lambda pin: fetch(pin, pool), pins))
