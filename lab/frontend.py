@@ -105,7 +105,7 @@ def built(source: Path, cache: Path, npm_cache: Path, out: Output) -> Path:
         # path, so a link out of the tree would change the bundles' bytes
         shutil.copytree(node_modules(work, npm_cache, out), work / "node_modules", symlinks=True,
                         copy_function=os.link)
-        out("lab: building SpaceDock's frontend (node-sass swapped for sass; cached per commit)")
+        out("lab: building SpaceDock's frontend (node-sass swapped for sass; cached per version of frontend/)")
         _run(["node", "build.js"], work, "node build.js")
         # build.js logs a file that fails to compile and exits 0, as on production
         expected = [f"{path.stem}.css" for path in (work / "styles").rglob("*.scss")]

@@ -5,7 +5,7 @@ SpaceDock checkout SPACEDOCK_SRC names, built FROM the stand-in's web image
 The lab's repository holds none of SpaceDock's code: the image's context is
 assembled in a temporary folder from the checkout (a shallow clone at the
 commit), the commit's frontend built on the host (lab.frontend, cached per
-commit) and the Python packages Debian's do not serve (lab.spacedock_wheels:
+version of frontend/) and the Python packages Debian's do not serve (lab.spacedock_wheels:
 for a commit from before SpaceDock's Flask 2, those of its time)."""
 from __future__ import annotations
 
@@ -117,7 +117,9 @@ def build(config: LabConfig, ref: str, out: Output) -> str:
         git(src, "fetch", "--quiet", "--depth=1", str(source), commit)
         git(src, "-c", "advice.detachedHead=false", "checkout", "--quiet", "FETCH_HEAD")
         out(f"lab: SpaceDock {ref} is {commit[:12]} ({git(src, 'log', '-1', '--format=%ad %s', '--date=short')})")
-        shutil.copytree(frontend.built(src, cache / "static" / commit, cache / "npm", out), context / "static")
+        # cached by frontend/'s tree: commits whose frontend is the same share one build
+        static = cache / "static" / (git(src, "rev-parse", "HEAD:frontend") if (src / "frontend").is_dir() else commit)
+        shutil.copytree(frontend.built(src, static, cache / "npm", out), context / "static")
         (context / "wheels").mkdir()
         for release in spacedock_wheels.for_commit(source, commit, cache, out):
             shutil.copy2(release, context / "wheels")

@@ -6,10 +6,12 @@ Older ones pin what Debian's releases broke (Werkzeug 0.16, Flask 1.1,
 SQLAlchemy 1.3, ...): they get their requirements resolved as of the commit's
 date (`uv pip compile --exclude-newer`, on the host), raised only where that
 release cannot run on bookworm's Python 3.11 (real-spacedock/python3.11.txt),
-and fetched on the host as wheels, or as source where PyPI had no wheel then
-(built in the image, without a compiler: pure Python). Compiled packages
-come from Debian instead (Pillow, psycopg2, cffi's backend), and gunicorn is
-the lab's (Debian's 20.1, which gunicorn.conf.py needs).
+and fetched on the host as wheels; where PyPI had no wheel for 3.11 then, the
+source is built into one on the host with no C compiler (CC=false), so that
+it falls back to pure Python and suits any Python 3.11 (MarkupSafe's,
+SQLAlchemy's and wrapt's speedups are optional). Compiled packages come from
+Debian instead (Pillow, psycopg2, cffi's backend), and gunicorn is the lab's
+(Debian's 20.1, which gunicorn.conf.py needs).
 
 Everything fetched is cached under .lab/cache/spacedock/wheels/, a file per
 release, shared by every commit."""
@@ -91,8 +93,8 @@ def resolve_as_of(source: Path, commit: str, folder: Path, out: Output) -> list[
 
 
 def fetch(pin: str, pool: Path) -> Path:
-    """One release's file in the pool: a wheel the image can install, else its
-    source (pip download, on the host)."""
+    """One release's wheel in the pool: PyPI's, if it has one the image can
+    install, else built from its source without a compiler."""
     folder = pool / pin.replace("==", "-")
     found = sorted(folder.glob("*"))
     if found:
@@ -102,10 +104,12 @@ def fetch(pin: str, pool: Path) -> Path:
     pip = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(partial)]
     wheel = subprocess.run([*pip, *WHEEL_TARGET, pin], capture_output=True, text=True, check=False)
     if wheel.returncode != 0:
-        sdist = subprocess.run([*pip, "--no-binary=:all:", pin], capture_output=True, text=True, check=False)
-        if sdist.returncode != 0:
-            raise LabError(f"{pin}: PyPI has neither a wheel for CPython 3.11 nor its source: "
-                           f"{sdist.stderr.strip().splitlines()[-1] if sdist.stderr.strip() else 'pip failed'}")
+        built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-binary=:all:",
+                                "--wheel-dir", str(partial), pin], capture_output=True, text=True, check=False,
+                               env={**os.environ, "CC": "false"})
+        if built.returncode != 0:
+            raise LabError(f"{pin}: PyPI has no wheel for CPython 3.11, and its source does not build: "
+                           f"{built.stderr.strip().splitlines()[-1] if built.stderr.strip() else 'pip failed'}")
     os.replace(partial, folder)
     return sorted(folder.glob("*"))[0]
 

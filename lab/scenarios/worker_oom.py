@@ -20,7 +20,7 @@ GUNICORN_PORTS = range(8000, 8100)
 MEMORY_LIMIT = "1g"
 WORKERS = "6"
 CLIENTS = 8
-LOAD_S = 15.0
+LOAD_S = 10.0
 # the container's start and its gunicorn masters binding their ports, whatever
 # their workers do meanwhile
 STARTED_BOUND_S = 120.0
