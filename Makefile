@@ -16,7 +16,7 @@ PYTEST := $(PYTHON) -m pytest
 export COMPOSE
 
 .PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear tls scenario storage \
-        unit integration scenarios browser lifecycle real-spacedock \
+        unit integration scenarios browser bench lifecycle real-spacedock \
         compose-v1 test test-clean clean
 
 help: ## list the targets
@@ -96,6 +96,10 @@ integration: venv ## integration tests against your running lab (make up first; 
 
 scenarios: venv ## the scenario catalogue's tests against the running lab (each bug shown, then gone with its fix)
 	@$(PYTEST) tests/scenarios
+
+# Example: make bench quick=1
+bench: venv ## measure every path side by side on the running lab: bench-results/<time>/ (quick=1: under a minute; lab=1: make up timed too)
+	@$(LAB) bench $(if $(quick),--quick) $(if $(lab),--lab)
 
 browser: venv ## the browser tests: Debian's Chromium in a container, against the running lab
 	@$(LAB) browser

@@ -35,6 +35,12 @@ def parse_target(url: str, host: str | None = None) -> Target:
     return Target(host or "spacedock.info", url)
 
 
+# ATS's cache lookup outcomes (proxy.process.http.cache_hit_* and _miss_*);
+# mem_fresh and rww are not listed: they count hits that `fresh` counts too
+CACHE_HITS = ("fresh", "revalidated", "ims", "stale_served")
+CACHE_MISSES = ("cold", "changed", "client_no_cache", "client_not_cacheable", "ims")
+
+
 class TrafficServer:
     def __init__(self, lab: DockerLab) -> None:
         self.lab = lab
@@ -66,6 +72,17 @@ class TrafficServer:
         if not re.fullmatch(r"\d{3}", result.output.strip()):
             raise LabError(f"{method} {target.host}{target.path} from {from_service} failed: {result.output.strip()}")
         return int(result.output)
+
+    def cache_lookups(self) -> tuple[int, int]:
+        """ATS's counters of cache lookups so far: (hits, all lookups), a hit
+        being a copy served fresh, revalidated, for an IMS or stale (traffic_ctl
+        metric; ATS adds up its threads' counts about once a second)."""
+        counters = {}
+        for line in self.traffic_ctl("metric", "match", r"proxy\.process\.http\.cache_(hit|miss)_").splitlines():
+            name, _, value = line.partition(" ")
+            counters[name.rsplit(".", 1)[-1]] = int(float(value))
+        hits = sum(counters.get(f"cache_hit_{kind}", 0) for kind in CACHE_HITS)
+        return hits, hits + sum(counters.get(f"cache_miss_{kind}", 0) for kind in CACHE_MISSES)
 
     def purges_asked(self) -> list[str]:
         """The URLs ATS was asked to PURGE (access.log: the URL as the client named it)."""

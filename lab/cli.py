@@ -48,12 +48,22 @@ def _cmd_down(args: argparse.Namespace, config: lab_config.LabConfig, out: TextI
 
 
 def _add_build(sub: argparse._SubParsersAction) -> None:
-    sub.add_parser("build", help="build the base image if needed, then every image")
+    parser = sub.add_parser("build", help="build the base image if needed, then every image "
+                                          "(APP=spacedock: also the real SpaceDock's, a branch each)")
+    parser.add_argument("--scenarios", action="store_true",
+                        help="APP=spacedock: also the SpaceDock commits the scenarios play on")
 
 
 def _cmd_build(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab import real_spacedock
+    from lab.scenarios.bugs import real_catalogue_refs
+
     images.ensure_base(config, _say(out))
     images.build_all(config, _say(out))
+    if real_spacedock.wanted(config):
+        refs = [config.get(setting) for setting in real_spacedock.BRANCH_SETTINGS.values()]
+        for ref in dict.fromkeys([*refs, *(real_catalogue_refs() if args.scenarios else ())]):
+            real_spacedock.build(config, ref, _say(out))
     return ExitStatus.OK
 
 
@@ -128,6 +138,21 @@ def _cmd_browser(args: argparse.Namespace, config: lab_config.LabConfig, out: Te
     from lab.docker_ops import DockerLab
 
     return browser.run(config, DockerLab(config.project), _say(out))
+
+
+def _add_bench(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("bench", help="measure every path of the stack side by side; bench-results/<time>/")
+    parser.add_argument("--quick", action="store_true", help="1 MB downloads and the load only: under a minute")
+    parser.add_argument("--lab", action="store_true", help="also `make up` on a running lab, warm and cold "
+                                                           "(about 15 minutes more)")
+
+
+def _cmd_bench(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.commands import bench
+    from lab.docker_ops import DockerLab
+
+    bench.run(config, DockerLab(config.project), _say(out), quick=args.quick, lab_figures=args.lab)
+    return ExitStatus.OK
 
 
 def _cmd_test(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
@@ -369,6 +394,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "evidence": (_add_evidence, _cmd_evidence),
     "test": (_add_test, _cmd_test),
     "browser": (_add_browser, _cmd_browser),
+    "bench": (_add_bench, _cmd_bench),
     "storage": (_add_storage, _cmd_storage),
     "scenario": (_add_scenario, _cmd_scenario),
     "swap": (_add_swap, _cmd_swap),

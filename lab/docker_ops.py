@@ -7,6 +7,7 @@ Every docker SDK exception is turned into a LabError here.
 from __future__ import annotations
 
 import ipaddress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -190,6 +191,39 @@ class DockerLab:
             if pending:
                 out(pending.decode(errors="replace"))
             return int(self._call(f"wait for the container of {image}", container.wait)["StatusCode"])
+        finally:
+            self._call(f"remove the container of {image}", lambda: container.remove(force=True))
+
+    def engine_version(self) -> str:
+        return str(self._call("ask the engine its version", self.client.version).get("Version", "?"))
+
+    def remove_images(self, refs: Sequence[str]) -> None:
+        """Remove images (those present), so that the next build starts cold."""
+        for ref in refs:
+            try:
+                self.client.images.remove(ref, force=True)
+            except NotFound:
+                continue
+            except (APIError, DockerException) as error:
+                raise LabError(f"could not remove the image {ref}: {error}") from error
+
+    @contextmanager
+    def tool(self, image: str, *, volumes: dict[Path, tuple[str, str]]) -> Iterator[Callable[[str], ExecResult]]:
+        """A container of `image` (whose entrypoint keeps it running) on the
+        host's network, for shell commands run in it one after another: yields
+        run(script) -> ExecResult (sh -c, stdout and stderr together). Removed
+        afterwards."""
+        container = self._call(f"start a container of {image}", lambda: self.client.containers.run(
+            image, detach=True, network_mode="host",
+            volumes={str(host): {"bind": inside, "mode": mode} for host, (inside, mode) in volumes.items()}))
+
+        def run(script: str) -> ExecResult:
+            result = self._call(f"run a command in the container of {image}",
+                                lambda: container.exec_run(["sh", "-c", script], demux=False))
+            return ExecResult(result.exit_code, (result.output or b"").decode(errors="replace"))
+
+        try:
+            yield run
         finally:
             self._call(f"remove the container of {image}", lambda: container.remove(force=True))
 

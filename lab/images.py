@@ -42,6 +42,8 @@ REDIS = ImageSpec("sdlab/redis", "redis", "Redis, the Celery broker")
 IMAGES = (TRAFFICSERVER, WEB, STORAGEBOX, DB, REDIS)
 # Built when the browser tests run (lab browser), not for the lab itself.
 BROWSER = ImageSpec("sdlab/browser", "tests/browser", "Chromium, ChromeDriver and Selenium for the browser tests")
+# Built when `make bench` runs.
+BENCH = ImageSpec("sdlab/bench", "bench", "curl, wrk and nginx for the benchmark")
 
 
 def ensure_base(config: LabConfig, out: Output = print, *, rebuild: bool = False) -> None:

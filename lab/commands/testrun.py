@@ -6,23 +6,57 @@ included, whatever the outcome, unless `keep` asks to leave it up to look at."""
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
-from typing import Callable
+from pathlib import Path
+from typing import Callable, IO
 
 from lab import testlab
 from lab.config import LabConfig
 
 Output = Callable[[str], None]
 NAME = "test"
-# In order; `unit` needs no lab, the rest run against the test lab.
-STEPS = ("integration", "scenarios", "browser", "compose-v1", "lifecycle", "real-spacedock")
+# In order (a `make` command line each); `unit` needs no lab, the rest run
+# against the test lab. The benchmark's quick subset checks that it runs.
+STEPS = ("integration", "scenarios", "browser", "bench quick=1", "compose-v1", "lifecycle", "real-spacedock")
 # needs a SpaceDock checkout (CI clones SpaceDock's bundle), else it is skipped
 NEEDS_SPACEDOCK = "real-spacedock"
+# The real SpaceDock's images (a branch each, and the commits its scenarios
+# play) are built in the background while this step runs: it mostly waits
+# for containers, and the builds mostly for npm, PyPI and Docker.
+BUILT_DURING = "lifecycle"
 
 
-def make(config: LabConfig, target: str, environment: dict[str, str] | None = None) -> int:
-    return subprocess.run(["make", "--no-print-directory", target], cwd=config.root, env=environment,
+def make(config: LabConfig, command: str, environment: dict[str, str] | None = None) -> int:
+    return subprocess.run(["make", "--no-print-directory", *command.split()], cwd=config.root, env=environment,
                           check=False).returncode
+
+
+class Prebuild:
+    """`lab build --scenarios` under APP=spacedock in the background, its output in a log."""
+
+    def __init__(self, config: LabConfig, environment: dict[str, str], log: Path) -> None:
+        self.log = log
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.output: IO[str] = log.open("w")
+        self.process = subprocess.Popen([sys.executable, "-m", "lab", "build", "--scenarios"], cwd=config.root,
+                                        env={**environment, "APP": "spacedock"}, stdout=self.output,
+                                        stderr=subprocess.STDOUT, text=True)
+
+    def finish(self, out: Output) -> None:
+        """Wait for it; a failed build is left to the step that needs it to report."""
+        out(f"lab: waiting for the real SpaceDock's images, built meanwhile (log: {self.log})")
+        status = self.process.wait()
+        self.output.close()
+        if status != 0:
+            out(f"lab: building them failed (exit {status}); the end of its log:\n"
+                + "\n".join(self.log.read_text().splitlines()[-15:]))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait()
+        self.output.close()
 
 
 def run(config: LabConfig, out: Output, *, keep: bool = False) -> int:
@@ -36,11 +70,17 @@ def run(config: LabConfig, out: Output, *, keep: bool = False) -> int:
     lab = testlab.prepare(config, NAME)
     out(lab.describe())
     environment = lab.environment()
+    spacedock = bool(config.settings.get("SPACEDOCK_SRC"))
+    prebuild: Prebuild | None = None
     try:
         for target in ("up", *STEPS):
-            if target == NEEDS_SPACEDOCK and not config.settings.get("SPACEDOCK_SRC"):
+            if target == NEEDS_SPACEDOCK and not spacedock:
                 out(f"lab: SPACEDOCK_SRC names no SpaceDock checkout: `make {target}` is skipped")
                 continue
+            if target == BUILT_DURING and spacedock:
+                prebuild = Prebuild(config, environment, lab.config.state_dir / "real-spacedock-build.log")
+            if target == NEEDS_SPACEDOCK and prebuild:
+                prebuild.finish(out)
             status = make(config, target, environment)
             if status != 0:
                 out(f"lab: `make {target}` failed (exit {status}) in the test lab; the steps after it did not run")
@@ -49,6 +89,8 @@ def run(config: LabConfig, out: Output, *, keep: bool = False) -> int:
             # the lifecycle tests end with the lab down: bring it back to look at
             status = make(config, "up", environment)
     finally:
+        if prebuild:
+            prebuild.stop()
         if keep:
             out(lab.describe())
             out("lab: the test lab is left up (keep=1); remove it with: make test-clean")

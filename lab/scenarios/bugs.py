@@ -41,6 +41,12 @@ REAL_CATALOGUE: tuple[Scenario, ...] = (
 )
 
 
+def real_catalogue_refs() -> list[str]:
+    """The SpaceDock commits the real SpaceDock's scenarios move containers to."""
+    return list(dict.fromkeys(ref for scenario in REAL_CATALOGUE for variant in (scenario.production, scenario.fixed)
+                              if variant for ref in variant.refs.values()))
+
+
 def catalogue_for(config: LabConfig) -> tuple[Scenario, ...]:
     """The scenarios the lab's app can play: the stand-in's, or the real SpaceDock's."""
     return REAL_CATALOGUE if real_spacedock.wanted(config) else CATALOGUE
