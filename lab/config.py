@@ -3,7 +3,7 @@ use), overridden by the process environment, as Compose itself reads them.
 
 A second lab beside the developer's (the test run's, see lab/testlab.py) is the
 same settings with a few overridden by the file LAB_ENV_FILE names: its own
-project name, published ports, front subnet and state folder."""
+project name, published ports, subnets and state folder."""
 from __future__ import annotations
 
 import os

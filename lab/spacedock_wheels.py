@@ -35,8 +35,9 @@ Output = Callable[[str], None]
 FLASK_2 = "d2485b0"
 # SpaceDock's requirements that Debian bookworm lacks: pure-Python wheels.
 NOT_IN_DEBIAN = ("bleach-allowlist==1.0.3",)
-# Left to Debian's packages (compiled, or the lab's server) in a commit's
-# resolution; their Debian versions are in the web image.
+# Left out of a commit's resolution: compiled packages the web image has from
+# Debian (Pillow, psycopg2, cffi's backend), the lab's server (Debian's
+# gunicorn, with setuptools), and uWSGI, which the lab does not run.
 FROM_DEBIAN = ("pillow", "psycopg2", "psycopg2-binary", "cffi", "gunicorn", "setuptools", "uwsgi")
 # Releases the floor (python3.11.txt) raises to, and when they were out:
 # celery 5.0.5 and its kombu, amqp and vine are of 2020-12.
@@ -53,8 +54,11 @@ PARALLEL_DOWNLOADS = 8
 def of_its_time(source: Path, commit: str) -> bool:
     """Whether the commit predates SpaceDock's Flask 2 (so Debian's packages do not serve)."""
     ancestor = subprocess.run(["git", "-C", str(source), "merge-base", "--is-ancestor", FLASK_2, commit],
-                              check=False, capture_output=True)
-    return ancestor.returncode != 0
+                              check=False, capture_output=True, text=True)
+    if ancestor.returncode not in (0, 1):  # 1: not an ancestor
+        raise LabError(f"SPACEDOCK_SRC ({source}) does not know SpaceDock's {FLASK_2}: {ancestor.stderr.strip()}",
+                       hint=f"git -C {source} fetch origin")
+    return ancestor.returncode == 1
 
 
 def requirements_of(source: Path, commit: str, folder: Path) -> Path:

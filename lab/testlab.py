@@ -13,6 +13,7 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from lab import config as lab_config
 from lab import state as lab_state
@@ -48,7 +49,8 @@ class SecondLab:
             f"lab: the {self.name} lab is Compose project {config.project}, beside any other lab:",
             f"  ATS          {config.http_base} (e.g. http://spacedock.localhost:{config.http_port}/)",
             f"  storage box  //127.0.0.1:{config.smb_port}/backup    database  127.0.0.1:{config.db_port}",
-            f"  front subnet {config.get('FRONT_NETWORK_PREFIX')}.0/24    state  {config.state_dir}",
+            f"  front subnet {config.get('FRONT_NETWORK_PREFIX')}.0/24    back subnet "
+            f"{config.get('BACK_NETWORK_PREFIX')}.0/24    state  {config.state_dir}",
             f"  its commands: LAB_ENV_FILE={self.env_file} make status|logs|ps|...",
         ])
 
@@ -78,7 +80,10 @@ def prepare(base: LabConfig, name: str) -> SecondLab:
     settings = {
         "COMPOSE_PROJECT_NAME": f"{base.project}-{name}",
         **{key: str(free_port(int(base.get(key)) + PORT_OFFSET, taken)) for key in PORTS},
-        "FRONT_NETWORK_PREFIX": free_prefix(avoid=base.get("FRONT_NETWORK_PREFIX")),
+        "FRONT_NETWORK_PREFIX": (front := free_prefix(avoid=[base.get("FRONT_NETWORK_PREFIX"),
+                                                             base.get("BACK_NETWORK_PREFIX")])),
+        "BACK_NETWORK_PREFIX": free_prefix(avoid=[base.get("FRONT_NETWORK_PREFIX"), base.get("BACK_NETWORK_PREFIX"),
+                                                  front]),
         "LAB_STATE_DIR": str(path.parent.relative_to(base.root)),
         # a dead gunicorn instance or Celery worker is started again after 10 s,
         # not production's 60, so that tests do not wait minutes for it
@@ -128,9 +133,10 @@ def host_routes() -> list[ipaddress.IPv4Network]:
     return routes
 
 
-def free_prefix(avoid: str) -> str:
-    """A.B.C of a /24 that no Docker network and no route of this machine overlaps."""
-    used = [*subnets_in_use(), *host_routes(), ipaddress.ip_network(f"{avoid}.0/24")]
+def free_prefix(avoid: Sequence[str]) -> str:
+    """A.B.C of a /24 that no Docker network, no route of this machine and none
+    of the prefixes in `avoid` overlaps."""
+    used = [*subnets_in_use(), *host_routes(), *(ipaddress.ip_network(f"{prefix}.0/24") for prefix in avoid)]
     candidate = FIRST_PREFIX
     for _ in range(200):
         if not any(candidate.overlaps(network) for network in used):

@@ -7,8 +7,10 @@ The tools run in a container of their own on the host's network (bench/:
 curl, wrk, and nginx for the loopback baseline), so they reach the published
 ports as a user's tools on this machine do, and the containers' addresses.
 
-  quick    1 MB only, no storage modes and no swap: under a minute, for CI
-  default  + 50 MB, each storage mode the host allows, six swaps (about 4 min)
+  quick    1 MB only, two load targets, no storage modes and no swap: under
+           a minute, for CI
+  default  + 50 MB, each storage mode the host allows, four load targets,
+           six swaps (about 3 minutes)
   lab      + `make up` on a running lab, warm and cold (images removed), 5 each
            (about 15 minutes more)"""
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -50,7 +53,6 @@ PRODUCTION = "spacedock.info"
 BETA = "beta.spacedock.info"
 ALPHA = "alpha.spacedock.info"
 READY_TIMEOUT_S = 60
-BASELINE_PORT = 58999
 SIZES = {"1 MB": 1_000_000, "50 MB": 50_000_000}
 LOAD_CONNECTIONS = 20
 # ATS adds up its threads' counters about once a second
@@ -75,6 +77,7 @@ class Bench:
     def __init__(self, config: LabConfig, lab: DockerLab, tool: Tool, files: Path, results: Results,
                  out: Output) -> None:
         self.config, self.lab, self.tool, self.files, self.results, self.out = config, lab, tool, files, results, out
+        self.baseline_port = free_port()
 
     def step(self, what: str) -> None:
         self.out(f"bench: {what}")
@@ -117,7 +120,7 @@ class Bench:
         live = lab_state.load(self.config).live
         self.step(f"{label}: the loopback baseline, ATS's hit (published port, container address), ATS's miss, "
                   f"Apache in {live} directly")
-        self.downloads(BASELINE, label, curl_script(f"http://127.0.0.1:{BASELINE_PORT}/{production.name}.zip",
+        self.downloads(BASELINE, label, curl_script(f"http://127.0.0.1:{self.baseline_port}/{production.name}.zip",
                                                     samples), production.size)
         self.run(curl_script(published, 2, host=PRODUCTION), "filling ATS's cache")
         self.downloads("ATS cache hit, published port", label, curl_script(published, samples, host=PRODUCTION),
@@ -158,7 +161,7 @@ class Bench:
             if settings["STORAGE_MODE"] == "cifs" and no_cifs:
                 self.results.unavailable.append(Unavailable("storage", row, "this Docker host's kernel has no CIFS"))
                 continue
-            self.step(f"storage: alpha (sd6) with {row}; Apache reads a {label} zip {samples} times, the first cold")
+            self.step(f"storage: alpha (sd6) with {row}; Apache reads a {label} zip {samples} times after its upload")
             try:
                 with switched(self.config, ["sd6"], settings, lambda line: None):
                     mod = self.publish(ALPHA, label, SIZES[label])
@@ -208,9 +211,13 @@ class Bench:
     # --- the lab's own operations ---------------------------------------------------
 
     def timed_lab_command(self, *args: str) -> float:
+        """Seconds `python -m lab <args>` took (as `make <args>` runs it)."""
         started = time.monotonic()
-        subprocess.run([sys.executable, "-m", "lab", *args], cwd=self.config.root, check=True,
-                       capture_output=True)
+        done = subprocess.run([sys.executable, "-m", "lab", *args], cwd=self.config.root, check=False,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise LabError(f"`lab {' '.join(args)}` failed (exit {done.returncode}): "
+                           + "\n".join((done.stdout + done.stderr).strip().splitlines()[-6:]))
         return time.monotonic() - started
 
     def swaps(self, count: int) -> None:
@@ -236,6 +243,14 @@ class Bench:
         self.results.add("lab", "`make up` with the lab's images removed (the base image kept)", "seconds", "s", cold)
 
 
+def free_port() -> int:
+    """A port nothing listens on at 127.0.0.1, for the baseline's nginx (the
+    tool container shares the host's network)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def machine(lab: DockerLab) -> dict[str, str]:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.machine())
@@ -258,27 +273,30 @@ def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False, 
     image = images.build(images.BENCH, config.root, out=out)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     results = Results(stamp, machine(lab), quick)
-    with tempfile.TemporaryDirectory(prefix="sdlab-bench-") as folder:
-        files = Path(folder)
-        files.chmod(0o755)  # nginx's workers (www-data) read it
-        shutil.copyfile(lab_tls(config).ca_cert, files / Path(CA).name)
-        with lab.tool(image, volumes={files: (FILES, "ro")}) as tool:
-            bench = Bench(config, lab, tool, files, results, out)
-            bench.run(f"sed s/BENCH_BASELINE_PORT/{BASELINE_PORT}/ /etc/sdlab/bench-nginx.conf >/tmp/nginx.conf "
-                      f"&& nginx -c /tmp/nginx.conf", "starting the loopback baseline (nginx)")
-            for label in (["1 MB"] if quick else list(SIZES)):
-                bench.download_paths(label, MIN_SAMPLES)
-            if not quick:
-                bench.storage_modes(MIN_SAMPLES)
-            # quick: the cached and the uncached page (2 s runs: a slow page needs more than 1 s)
-            bench.load(seconds=2 if quick else 3, targets=2 if quick else 4)
-            if not quick:
-                bench.swaps(6)
-            if lab_figures:
-                bench.ups(MIN_SAMPLES)
     destination = config.root / "bench-results" / stamp
-    written = report.write(results, destination)
-    drawn = charts.draw(results, destination)
+    try:
+        with tempfile.TemporaryDirectory(prefix="sdlab-bench-") as folder:
+            files = Path(folder)
+            files.chmod(0o755)  # nginx's workers (www-data) read it
+            shutil.copyfile(lab_tls(config).ca_cert, files / Path(CA).name)
+            with lab.tool(image, volumes={files: (FILES, "ro")}) as tool:
+                bench = Bench(config, lab, tool, files, results, out)
+                bench.run(f"sed s/BENCH_BASELINE_PORT/{bench.baseline_port}/ /etc/sdlab/bench-nginx.conf "
+                          f">/tmp/nginx.conf && nginx -c /tmp/nginx.conf", "starting the loopback baseline (nginx)")
+                for label in (["1 MB"] if quick else list(SIZES)):
+                    bench.download_paths(label, MIN_SAMPLES)
+                if not quick:
+                    bench.storage_modes(MIN_SAMPLES)
+                # quick: the cached and the uncached page (2 s runs: a slow page needs more than 1 s)
+                bench.load(seconds=2 if quick else 3, targets=2 if quick else 4)
+                if not quick:
+                    bench.swaps(6)
+                if lab_figures:
+                    bench.ups(MIN_SAMPLES)
+    finally:
+        # what was measured is kept, even when a step failed
+        written = report.write(results, destination)
+        drawn = charts.draw(results, destination)
     out(report.markdown(results))
     out(f"bench: {time.monotonic() - started:.0f} s; written to {written.parent}: results.json, report.md, "
         f"{', '.join(path.name for path in drawn)}")

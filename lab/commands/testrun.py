@@ -22,9 +22,10 @@ STEPS = ("integration", "scenarios", "browser", "bench quick=1", "compose-v1", "
 # needs a SpaceDock checkout (CI clones SpaceDock's bundle), else it is skipped
 NEEDS_SPACEDOCK = "real-spacedock"
 # The real SpaceDock's images (a branch each, and the commits its scenarios
-# play) are built in the background while this step runs: it mostly waits
-# for containers, and the builds mostly for npm, PyPI and Docker.
-BUILT_DURING = "lifecycle"
+# play) are built in the background from this step on, at the lowest CPU
+# priority: these steps mostly wait for containers, the builds mostly for
+# npm, PyPI and Docker.
+BUILD_FROM = "compose-v1"
 
 
 def make(config: LabConfig, command: str, environment: dict[str, str] | None = None) -> int:
@@ -33,13 +34,15 @@ def make(config: LabConfig, command: str, environment: dict[str, str] | None = N
 
 
 class Prebuild:
-    """`lab build --scenarios` under APP=spacedock in the background, its output in a log."""
+    """`lab build --scenarios` under APP=spacedock in the background (nice 19),
+    its output in a log."""
 
     def __init__(self, config: LabConfig, environment: dict[str, str], log: Path) -> None:
         self.log = log
         log.parent.mkdir(parents=True, exist_ok=True)
         self.output: IO[str] = log.open("w")
-        self.process = subprocess.Popen([sys.executable, "-m", "lab", "build", "--scenarios"], cwd=config.root,
+        self.process = subprocess.Popen(["nice", "-n", "19", sys.executable, "-m", "lab", "build", "--scenarios"],
+                                        cwd=config.root,
                                         env={**environment, "APP": "spacedock"}, stdout=self.output,
                                         stderr=subprocess.STDOUT, text=True)
 
@@ -77,7 +80,7 @@ def run(config: LabConfig, out: Output, *, keep: bool = False) -> int:
             if target == NEEDS_SPACEDOCK and not spacedock:
                 out(f"lab: SPACEDOCK_SRC names no SpaceDock checkout: `make {target}` is skipped")
                 continue
-            if target == BUILT_DURING and spacedock:
+            if target == BUILD_FROM and spacedock:
                 prebuild = Prebuild(config, environment, lab.config.state_dir / "real-spacedock-build.log")
             if target == NEEDS_SPACEDOCK and prebuild:
                 prebuild.finish(out)

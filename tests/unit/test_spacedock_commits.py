@@ -89,3 +89,10 @@ def test_a_commit_newer_than_the_floor_s_releases_is_not_held_back_by_them() -> 
     options = spacedock_wheels.as_of("2021-09-01T12:00:00Z")
 
     assert "--exclude-newer-package=celery=2021-09-01T12:00:00Z" in options
+
+
+def test_a_checkout_that_lacks_flask_2_s_commit_is_refused_by_name(repo: Path) -> None:
+    head = commit(repo, {"requirements.txt": "flask\n"})
+
+    with pytest.raises(LabError, match=f"does not know SpaceDock's {spacedock_wheels.FLASK_2}"):
+        spacedock_wheels.of_its_time(repo, head)
