@@ -17,8 +17,9 @@ from lab.config import LabConfig
 Output = Callable[[str], None]
 NAME = "test"
 # In order (a `make` command line each); `unit` needs no lab, the rest run
-# against the test lab. The benchmark's quick subset checks that it runs.
-STEPS = ("integration", "scenarios", "browser", "bench quick=1", "compose-v1", "lifecycle", "real-spacedock")
+# against the test lab. (`bench quick=1` is left out: CI's 30 minutes have
+# no room for it yet.)
+STEPS = ("integration", "scenarios", "browser", "compose-v1", "lifecycle", "real-spacedock")
 # needs a SpaceDock checkout (CI clones SpaceDock's bundle), else it is skipped
 NEEDS_SPACEDOCK = "real-spacedock"
 # The real SpaceDock's images (a branch each, and the commits its scenarios
