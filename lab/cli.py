@@ -143,8 +143,8 @@ def _cmd_browser(args: argparse.Namespace, config: lab_config.LabConfig, out: Te
 def _add_bench(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("bench", help="measure every path of the stack side by side; bench-results/<time>/")
     parser.add_argument("--quick", action="store_true", help="1 MB downloads and the load only: under a minute")
-    parser.add_argument("--lab", action="store_true", help="also `make up` on a running lab, warm and cold "
-                                                           "(about 15 minutes more)")
+    parser.add_argument("--lab", action="store_true", help="also `make up` on a running lab, warm and with the "
+                                                           "lab's images removed (about 6 minutes more)")
 
 
 def _cmd_bench(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:

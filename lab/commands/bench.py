@@ -11,8 +11,8 @@ ports as a user's tools on this machine do, and the containers' addresses.
            a minute, for CI
   default  + 50 MB, each storage mode the host allows, four load targets,
            six swaps (about 3 minutes)
-  lab      + `make up` on a running lab, warm and cold (images removed), 5 each
-           (about 15 minutes more)"""
+  lab      + `make up` on a running lab, warm and with the lab's images
+           removed, 5 each (about 6 minutes more)"""
 from __future__ import annotations
 
 import os
@@ -240,7 +240,8 @@ class Bench:
             self.timed_lab_command("down")
             self.lab.remove_images([spec.ref() for spec in images.IMAGES])
             cold.append(self.timed_lab_command("up"))
-        self.results.add("lab", "`make up` with the lab's images removed (the base image kept)", "seconds", "s", cold)
+        self.results.add("lab", "`make up` with the lab's images removed (the base image and Docker's build cache "
+                                "kept)", "seconds", "s", cold)
 
 
 def free_port() -> int:
