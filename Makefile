@@ -36,7 +36,7 @@ $(VENV)/.installed: requirements.txt
 base: preflight venv ## the bookworm base image: present, else pulled, else debootstrapped
 	@$(LAB) base
 
-build: preflight venv ## build every image (docker build, cached)
+build: preflight venv ## build every image (docker build, cached; APP=spacedock: also the real SpaceDock's, a branch each)
 	@$(LAB) build
 
 up: preflight venv ## build, start, wait until every service is healthy, print the URLs (APP=spacedock: the real SpaceDock)
