@@ -10,7 +10,7 @@ import ipaddress
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import docker
 from docker.errors import APIError, DockerException, NotFound
@@ -173,15 +173,21 @@ class DockerLab:
         stream, _ = self._call(f"copy {path} out of {service}", lambda: container.get_archive(path))
         return stream
 
+    def _on_host_network(self, image: str, volumes: dict[Path, tuple[str, str]], **options: Any) -> Container:
+        """A container of `image` started on the host's network, detached.
+        volumes: host folder -> (path inside, "ro" or "rw")."""
+        return self._call(f"start a container of {image}", lambda: self.client.containers.run(
+            image, detach=True, network_mode="host",
+            volumes={str(host): {"bind": inside, "mode": mode} for host, (inside, mode) in volumes.items()},
+            **options))
+
     def run_to_end(self, image: str, *, volumes: dict[Path, tuple[str, str]], environment: dict[str, str],
                    out: Callable[[str], None]) -> int:
         """Run a one-off container of `image` on the host's network until it
         exits, passing its output to `out` line by line; returns its exit
         status. volumes: host folder -> (path inside, "ro" or "rw"). The
         container is removed afterwards."""
-        container = self._call(f"start a container of {image}", lambda: self.client.containers.run(
-            image, detach=True, network_mode="host", shm_size="1g", environment=environment,
-            volumes={str(host): {"bind": inside, "mode": mode} for host, (inside, mode) in volumes.items()}))
+        container = self._on_host_network(image, volumes, shm_size="1g", environment=environment)
         try:
             pending = b""
             for piece in container.logs(stream=True, follow=True):
@@ -213,9 +219,7 @@ class DockerLab:
         host's network, for shell commands run in it one after another: yields
         run(script) -> ExecResult (sh -c, stdout and stderr together). Removed
         afterwards."""
-        container = self._call(f"start a container of {image}", lambda: self.client.containers.run(
-            image, detach=True, network_mode="host",
-            volumes={str(host): {"bind": inside, "mode": mode} for host, (inside, mode) in volumes.items()}))
+        container = self._on_host_network(image, volumes)
 
         def run(script: str) -> ExecResult:
             result = self._call(f"run a command in the container of {image}",

@@ -36,23 +36,20 @@ from lab.bench import charts, report
 from lab.bench.figures import MIN_SAMPLES, Count, Results, Unavailable
 from lab.bench.measure import curl_script, parse_curl, parse_wrk, wrk_script
 from lab.commands import status as status_command
-from lab.commands.up import wait_until_healthy
+from lab.commands.up import require_running
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab, ExecResult
-from lab.errors import LabError, StackNotRunning
+from lab.errors import LabError
 from lab.spacedock import make_zip
 from lab.switches import switched
 from lab.tls import lab_tls
-from lab.topology import SERVICES
+from lab.topology import ENVIRONMENT_HOSTS
 from lab.waiting import poll_until
 
 Output = Callable[[str], None]
 Tool = Callable[[str], ExecResult]
 
-PRODUCTION = "spacedock.info"
-BETA = "beta.spacedock.info"
-ALPHA = "alpha.spacedock.info"
-READY_TIMEOUT_S = 60
+PRODUCTION, BETA, ALPHA = ENVIRONMENT_HOSTS
 SIZES = {"1 MB": 1_000_000, "50 MB": 50_000_000}
 LOAD_CONNECTIONS = 20
 # ATS adds up its threads' counters about once a second
@@ -265,10 +262,7 @@ def machine(lab: DockerLab) -> dict[str, str]:
 def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False, lab_figures: bool = False) -> Path:
     if real_spacedock.wanted(config):
         raise LabError("make bench measures the stand-in's paths; run it with APP=stand-in")
-    try:
-        wait_until_healthy(lab, SERVICES, lambda line: None, timeout_s=READY_TIMEOUT_S)
-    except LabError as error:
-        raise StackNotRunning(f"the lab {config.project} is not up and healthy ({error})") from error
+    require_running(config, lab)
     started = time.monotonic()
     images.ensure_base(config, out)
     image = images.build(images.BENCH, config.root, out=out)

@@ -13,22 +13,16 @@ from typing import Callable
 
 from lab import evidence, images
 from lab import state as lab_state
-from lab.commands.up import wait_until_healthy
+from lab.commands.up import require_running
 from lab.compose import Compose
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
-from lab.errors import LabError, StackNotRunning
-from lab.topology import SERVICES
 
 Output = Callable[[str], None]
-READY_TIMEOUT_S = 60
 
 
 def run(config: LabConfig, lab: DockerLab, out: Output) -> int:
-    try:
-        wait_until_healthy(lab, SERVICES, lambda line: None, timeout_s=READY_TIMEOUT_S)
-    except LabError as error:
-        raise StackNotRunning(f"the lab {config.project} is not up and healthy ({error})") from error
+    require_running(config, lab)
     images.ensure_base(config, out)
     image = images.build(images.BROWSER, config.root, out=out)
     screenshots = Path(tempfile.mkdtemp(prefix="sdlab-browser-"))

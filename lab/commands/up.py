@@ -18,7 +18,7 @@ from lab.commands import status as status_command
 from lab.compose import Compose
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
-from lab.errors import LabError, LabTimeout, PrerequisiteMissing, ServiceUnhealthy
+from lab.errors import LabError, LabTimeout, PrerequisiteMissing, ServiceUnhealthy, StackNotRunning
 from lab.state import LabState
 from lab.topology import ENVIRONMENT_HOSTS, SERVICES
 
@@ -67,6 +67,19 @@ def wait_until_healthy(lab: DockerLab, services: Sequence[str], out: Output,
             raise LabTimeout(f"timed out after {timeout_s} s waiting for {', '.join(waiting)} to be healthy; "
                              + "; ".join(f"{name}: {lab.last_health_output(name)}" for name in waiting))
         time.sleep(1)
+
+
+# how long a command that needs the running lab waits for it to be healthy
+READY_TIMEOUT_S = 60
+
+
+def require_running(config: LabConfig, lab: DockerLab) -> None:
+    """The lab up and healthy (waited for briefly), else StackNotRunning: for
+    commands that work on the running lab (browser tests, the benchmark)."""
+    try:
+        wait_until_healthy(lab, SERVICES, lambda line: None, timeout_s=READY_TIMEOUT_S)
+    except LabError as error:
+        raise StackNotRunning(f"the lab {config.project} is not up and healthy ({error})") from error
 
 
 def settle(lab: DockerLab, services: Sequence[str], out: Output, *, live: str,
