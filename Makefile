@@ -16,7 +16,7 @@ PYTEST := $(PYTHON) -m pytest
 export COMPOSE
 
 .PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear tls scenario storage \
-        unit integration scenarios browser bench lifecycle real-spacedock \
+        unit integration scenarios browser bench cifs lifecycle real-spacedock \
         compose-v1 test test-clean clean
 
 help: ## list the targets
@@ -100,6 +100,10 @@ scenarios: venv ## the scenario catalogue's tests against the running lab (each 
 # Example: make bench quick=1
 bench: venv ## measure every path side by side on the running lab: bench-results/<time>/ (quick=1: under a minute; lab=1: make up timed too)
 	@$(LAB) bench $(if $(quick),--quick) $(if $(lab),--lab)
+
+# Example: make cifs quick=1
+cifs: venv ## production's kernel CIFS mount of the storage box in a QEMU VM: reads, coherence, outage (quick=1: mount and read back)
+	@$(LAB) cifs $(if $(quick),--quick)
 
 browser: venv ## the browser tests: Debian's Chromium in a container, against the running lab
 	@$(LAB) browser

@@ -155,6 +155,20 @@ def _cmd_bench(args: argparse.Namespace, config: lab_config.LabConfig, out: Text
     return ExitStatus.OK
 
 
+def _add_cifs(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("cifs", help="production's kernel CIFS mount of the running lab's storage box, in a "
+                                         "QEMU VM: reads, coherence, outage; bench-results/<time>-cifs/")
+    parser.add_argument("--quick", action="store_true", help="the mount and a file read back only")
+
+
+def _cmd_cifs(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.commands import cifs
+    from lab.docker_ops import DockerLab
+
+    cifs.run(config, DockerLab(config.project), _say(out), quick=args.quick)
+    return ExitStatus.OK
+
+
 def _cmd_test(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab import testlab
     from lab.commands import testrun
@@ -395,6 +409,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "test": (_add_test, _cmd_test),
     "browser": (_add_browser, _cmd_browser),
     "bench": (_add_bench, _cmd_bench),
+    "cifs": (_add_cifs, _cmd_cifs),
     "storage": (_add_storage, _cmd_storage),
     "scenario": (_add_scenario, _cmd_scenario),
     "swap": (_add_swap, _cmd_swap),

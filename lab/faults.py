@@ -32,3 +32,14 @@ def throttled(lab: DockerLab, service: str, network: str, rate: str) -> Iterator
         yield
     finally:
         lab.exec(service, ["tc", "qdisc", "del", "dev", device, "root"])
+
+
+@contextmanager
+def paused(lab: DockerLab, service: str) -> Iterator[None]:
+    """`service` frozen (docker pause): its peers' requests hang rather than
+    fail, as with a storage box that stops answering; thawed afterwards."""
+    lab.pause(service)
+    try:
+        yield
+    finally:
+        lab.unpause(service)

@@ -103,6 +103,15 @@ class StorageBox:
                 handle.write(data)
         self._call("writing", path, write_all)
 
+    def replace(self, path: str, data: bytes) -> None:
+        """Overwrite an existing file in place while other clients may hold it
+        open, sharing it with them as a CIFS client's own write does."""
+        def overwrite() -> None:
+            with smbclient.open_file(self.unc(path), mode="r+b", share_access="rwd", **self.credentials) as handle:
+                handle.write(data)
+                handle.truncate(len(data))
+        self._call("replacing", path, overwrite)
+
     def remove(self, path: str) -> None:
         """Remove a file. A web container that has just served it may hold it
         open a moment longer (smbnetfs keeps handles), which the box answers

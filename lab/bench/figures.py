@@ -60,6 +60,15 @@ class Unavailable:
     reason: str
 
 
+@dataclass(frozen=True)
+class Observation:
+    """What one event showed, in words: a figure that is not sampled (a
+    storage outage of minutes is watched once)."""
+    table: str
+    row: str
+    text: str
+
+
 @dataclass
 class Results:
     """Everything one `make bench` run measured, and where."""
@@ -69,6 +78,7 @@ class Results:
     figures: list[Figure] = field(default_factory=list)
     counts: list[Count] = field(default_factory=list)
     unavailable: list[Unavailable] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
 
     def add(self, table: str, row: str, column: str, unit: str, samples: list[float]) -> Figure:
         figure = Figure(table, row, column, unit, tuple(samples))
@@ -82,14 +92,16 @@ class Results:
         return {"started": self.started, "machine": self.machine, "quick": self.quick,
                 "figures": [asdict(figure) for figure in self.figures],
                 "counts": [asdict(count) for count in self.counts],
-                "unavailable": [asdict(item) for item in self.unavailable]}
+                "unavailable": [asdict(item) for item in self.unavailable],
+                "observations": [asdict(item) for item in self.observations]}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Results:
         return cls(data["started"], data["machine"], data["quick"],
                    [Figure(**{**item, "samples": tuple(item["samples"])}) for item in data["figures"]],
                    [Count(**item) for item in data["counts"]],
-                   [Unavailable(**item) for item in data["unavailable"]])
+                   [Unavailable(**item) for item in data["unavailable"]],
+                   [Observation(**item) for item in data.get("observations", [])])
 
 
 def ratio(figure: Figure, baseline: Figure) -> float:

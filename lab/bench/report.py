@@ -23,6 +23,14 @@ TABLES = (
     Table("storage", "Apache reading a zip from the storage mount, per storage mode: MB/s"),
     Table("load", "Load at a fixed concurrency (wrk): median (min–max) of the runs"),
     Table("lab", "The lab's own operations: seconds"),
+    # lab.cifsvm: production's kernel CIFS mount in a QEMU VM
+    Table("cifs-mount", "Kernel CIFS in the VM: production's mount of the storage box"),
+    Table("cifs-reads", "Kernel CIFS in the VM: a 64 MiB file read through the mount, MB/s. An emulated "
+                        "machine where KVM is not usable: only the ratios carry over to real hardware",
+          baseline="cache=strict (production)"),
+    Table("cifs-coherence", "Kernel CIFS in the VM: how long a replaced file stays stale through a mount, seconds "
+                            "(30 = not seen within 30 s)"),
+    Table("cifs-outage", "Kernel CIFS in the VM: a read while the storage box does not answer (docker pause)"),
 )
 
 
@@ -46,8 +54,9 @@ def table_markdown(results: Results, table: Table) -> list[str]:
     figures = [f for f in results.figures if f.table == table.name]
     counts = [c for c in results.counts if c.table == table.name]
     missing = [item for item in results.unavailable if item.table == table.name]
+    observed = [f"- {item.row}: {item.text}" for item in results.observations if item.table == table.name]
     if not figures and not missing:
-        return []
+        return [f"### {table.title}", "", *observed, ""] if observed else []
     plain = _ordered([f.column for f in figures])
     units = {f.column: f.unit for f in figures}
     counted = _ordered([c.column for c in counts])
@@ -66,7 +75,7 @@ def table_markdown(results: Results, table: Table) -> list[str]:
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
     for item in missing:
         lines.append(f"| {item.row} | not available on this host: {item.reason} |" + " |" * (len(headers) - 1))
-    return [*lines, ""]
+    return [*lines, "", *observed, *([""] if observed else [])]
 
 
 def markdown(results: Results) -> str:

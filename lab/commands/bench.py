@@ -15,8 +15,6 @@ ports as a user's tools on this machine do, and the containers' addresses.
            removed, 5 each (about 6 minutes more)"""
 from __future__ import annotations
 
-import os
-import platform
 import shutil
 import socket
 import subprocess
@@ -34,7 +32,12 @@ from lab import state as lab_state
 from lab.ats import TrafficServer
 from lab.bench import charts, report
 from lab.bench.figures import MIN_SAMPLES, Count, Results, Unavailable
+from lab.bench.machine import described
 from lab.bench.measure import curl_script, parse_curl, parse_wrk, wrk_script
+from lab.cifsvm import machine as vm
+from lab.cifsvm import measure as cifs_measure
+from lab.cifsvm import mount as cifs_mount
+from lab.commands import cifs as cifs_command
 from lab.commands import status as status_command
 from lab.commands.up import require_running
 from lab.config import LabConfig
@@ -145,18 +148,18 @@ class Bench:
     def storage_modes(self, samples: int) -> None:
         label = "50 MB"
         no_cifs = "no CIFS" in status_command.storage_mode(self.lab, "sd6")
-        options = self.config.get("CIFS_OPTIONS")
         modes = {
             "local (a Docker volume)": {"STORAGE_MODE": "local"},
             "smbfuse (smbnetfs)": {"STORAGE_MODE": "smbfuse"},
-            "cifs, production's options (cache=strict)": {"STORAGE_MODE": "cifs"},
-            "cifs, cache=loose": {"STORAGE_MODE": "cifs", "CIFS_OPTIONS": options.replace("cache=strict", "cache=loose")},
-            "cifs, cache=none": {"STORAGE_MODE": "cifs", "CIFS_OPTIONS": options.replace("cache=strict", "cache=none")},
-            "cifs, fsc": {"STORAGE_MODE": "cifs", "CIFS_OPTIONS": options + ",fsc"},
+            **{f"cifs, {mode}" + (" (production's options)" if mode == cifs_mount.PRODUCTION else ""):
+               {"STORAGE_MODE": "cifs", "CIFS_OPTIONS": options}
+               for mode, options in cifs_mount.cache_variants(self.config.get("CIFS_OPTIONS")).items()},
         }
         for row, settings in modes.items():
             if settings["STORAGE_MODE"] == "cifs" and no_cifs:
-                self.results.unavailable.append(Unavailable("storage", row, "this Docker host's kernel has no CIFS"))
+                self.results.unavailable.append(Unavailable(
+                    "storage", row, "this Docker host's kernel has no CIFS"
+                                    + ("; the CIFS VM's reads are below" if shutil.which(vm.QEMU) else "")))
                 continue
             self.step(f"storage: alpha (sd6) with {row}; Apache reads a {label} zip {samples} times after its upload")
             try:
@@ -168,6 +171,16 @@ class Bench:
                         mod.size, row))
             except LabError as error:
                 self.results.unavailable.append(Unavailable("storage", row, " ".join(str(error).split())))
+
+    def cifs_vm_reads(self) -> None:
+        """Production's CIFS mount and its caching variants, read in the CIFS VM."""
+        if not shutil.which(vm.QEMU):
+            self.results.unavailable.append(Unavailable(
+                cifs_measure.READS, "kernel CIFS in a VM", f"{vm.QEMU} is not installed (qemu-system-x86)"))
+            return
+        self.step("storage: production's kernel CIFS mount in the CIFS VM (make cifs has more)")
+        with cifs_command.probing(self.config, self.lab, self.results, self.out, fsc=True) as probe:
+            cifs_measure.reads(probe)
 
     # --- load --------------------------------------------------------------------
 
@@ -249,16 +262,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def machine(lab: DockerLab) -> dict[str, str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.machine())
-    memory_kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal:"))
-    return {"cores": str(os.cpu_count()), "cpu": cpu, "memory": f"{memory_kib / 1024 / 1024:.1f} GiB",
-            "kernel": platform.release(), "docker": lab.engine_version(),
-            "storage": status_command.storage_mode(lab, "sd6")}
-
-
 def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False, lab_figures: bool = False) -> Path:
     if real_spacedock.wanted(config):
         raise LabError("make bench measures the stand-in's paths; run it with APP=stand-in")
@@ -267,7 +270,7 @@ def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False, 
     images.ensure_base(config, out)
     image = images.build(images.BENCH, config.root, out=out)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    results = Results(stamp, machine(lab), quick)
+    results = Results(stamp, described(lab), quick)
     destination = config.root / "bench-results" / stamp
     try:
         with tempfile.TemporaryDirectory(prefix="sdlab-bench-") as folder:
@@ -282,6 +285,7 @@ def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False, 
                     bench.download_paths(label, MIN_SAMPLES)
                 if not quick:
                     bench.storage_modes(MIN_SAMPLES)
+                    bench.cifs_vm_reads()
                 # quick: the cached and the uncached page (2 s runs: a slow page needs more than 1 s)
                 bench.load(seconds=2 if quick else 3, targets=2 if quick else 4)
                 if not quick:

@@ -79,19 +79,6 @@ def test_share_refuses_anonymous_and_guest_sessions(docker_lab: DockerLab, login
     assert "NT_STATUS_ACCESS_DENIED" in result.output or "NT_STATUS_LOGON_FAILURE" in result.output
 
 
-def test_cifs_mount_has_production_s_options_where_the_kernel_has_cifs(docker_lab: DockerLab) -> None:
-    mode = docker_lab.exec("sd1a", ["cat", "/run/sdlab/storage"]).output
-    if "mode=cifs" not in mode:
-        pytest.skip(f"this Docker host's kernel cannot mount CIFS, so the lab runs {mode.split()[0]}; "
-                    "the rendered options are checked by tests/unit/test_mount_storage.py")
-    mounts = docker_lab.exec("sd1a", ["grep", " /storage/sdmods cifs ", "/proc/mounts"]).output
-
-    for option in ("vers=3.0", "sec=ntlmssp", "cache=strict", "uid=33", "forceuid", "gid=33", "forcegid",
-                   "file_mode=0777", "dir_mode=0777", "seal", "soft", "nounix", "serverino", "mapposix",
-                   "rsize=4194304", "wsize=4194304", "bsize=1048576", "echo_interval=60", "actimeo=1"):
-        assert option in mounts.split()[3].split(","), option
-
-
 def test_removing_a_file_another_client_holds_open_waits_until_it_lets_go(storagebox: StorageBox,
                                                                           unique: str) -> None:
     name = f"lab-tests/{unique}-held.bin"

@@ -1,0 +1,9 @@
+"""Production's kernel CIFS mount, on hosts whose kernel has none: Debian's own
+kernel booted by QEMU with a busybox initramfs, mounting the running lab's
+storage box through its published SMB port.
+
+image: the kernel and the initramfs, made once from Debian packages
+machine: QEMU, and a shell in the guest driven over its serial console
+mount: production's mount options and the guest's view of a mount
+measure: what `make cifs` reports
+"""
