@@ -27,6 +27,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from lab.cifsvm.image import VmImage
 from lab.errors import LabError, LabTimeout, PrerequisiteMissing
+from lab.waiting import poll_until
 
 QEMU = "qemu-system-x86_64"
 # "at most 1 vCPU and 1 GB of memory"
@@ -192,20 +193,20 @@ class Guest:
 
     def another_shell(self) -> Shell:
         """A new shell (the guest's server may take a moment to listen)."""
-        deadline = time.monotonic() + CONNECT_TIMEOUT_S
-        while True:
+        def answering() -> Shell | None:
             shell: Shell | None = None
             try:
                 shell = Shell(self.shell_port)
                 shell.run("true", timeout_s=2.0)
+                return shell
             except (LabError, OSError):
                 if shell:
                     shell.close()
-                if time.monotonic() > deadline:
-                    raise
-                continue
-            self.shells.append(shell)
-            return shell
+                return None
+        shell = poll_until(answering, timeout_s=CONNECT_TIMEOUT_S, interval_s=0.2,
+                           awaited=f"the CIFS VM's shell on 127.0.0.1:{self.shell_port} to answer")
+        self.shells.append(shell)
+        return shell
 
     @property
     def shell(self) -> Shell:
@@ -214,9 +215,9 @@ class Guest:
     def power_off(self) -> None:
         if self.process.poll() is None:
             try:
-                self.shell.connection.sendall(b"poweroff -f\n")
-            except (LabError, OSError):
-                self.process.kill()  # no shell answers: QEMU is stopped from outside
+                self.shells[0].connection.sendall(b"poweroff -f\n")
+            except (IndexError, OSError):
+                self.process.kill()  # no shell to ask: QEMU is stopped from outside
         try:
             self.process.wait(timeout=POWER_OFF_TIMEOUT_S)
         except subprocess.TimeoutExpired:

@@ -5,7 +5,7 @@ bench-results/<time>-cifs/, as `make bench` does."""
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
@@ -43,8 +43,10 @@ def probing(config: LabConfig, lab: DockerLab, results: Results, out: Output, *,
     image = vm_image.ensure(cache(config), out)
     results.machine.update(vm_facts(image))
     box = StorageBox(config, measure.cifs.SHARE)
-    with measure.fsc_disk() as disk, vm.booted(image, out, disk if fsc else None) as guest, \
-            measure.test_folder(box):
+    with ExitStack() as stack:
+        disk = stack.enter_context(measure.fsc_disk()) if fsc else None
+        guest = stack.enter_context(vm.booted(image, out, disk))
+        stack.enter_context(measure.test_folder(box))
         yield measure.Probe(guest, config, box, results, out)
 
 
