@@ -31,25 +31,81 @@ def recreate(config: LabConfig, services: Sequence[str], out: Output, *, healthy
         wait_until_healthy(docker_lab, services, out)
 
 
+def kill(config: LabConfig, services: Sequence[str], out: Output) -> None:
+    """SIGKILL the services' containers that still run: a container switched to
+    a setting it may never get healthy with (workers thrashing in too little
+    memory) does not stop within its grace period, which a recreate would
+    otherwise wait out (35 s for a web container)."""
+    docker_lab = DockerLab(config.project)
+    running = [service for service, health in docker_lab.healths(services).items()
+               if health not in ("exited", "dead", "missing", "created")]
+    for service in running:
+        out(f"lab: killing {service} (SIGKILL): it was switched to a setting it may never be healthy with")
+        docker_lab.kill(service)
+
+
+class Switchboard:
+    """The lab switched to one set of settings after another (a scenario's
+    production, then its fix), each straight from the last: a service goes
+    from one switched state to the next without being put back in between.
+    Whatever was switched is put back as configured once, by `put_back`."""
+
+    def __init__(self, config: LabConfig, out: Output = lambda line: None) -> None:
+        self.config = config
+        self.out = out
+        self.switched: list[str] = []
+        # switched with healthy=False: killed, not stopped, when switched again or put back
+        self.unready: list[str] = []
+
+    def switch(self, services: Sequence[str], settings: Mapping[str, str], *, healthy: bool = True) -> LabConfig:
+        """The lab with `settings` changed for `services` (and any service
+        switched before but not named here put back as configured); returns
+        the changed configuration, once they are healthy (or at once, if not
+        `healthy`: a setting they never get healthy with)."""
+        unknown = sorted(set(settings) - set(self.config.settings))
+        if unknown:
+            raise KeyError(f"no such setting: {', '.join(unknown)}")
+        changed = LabConfig(self.config.root, {**self.config.settings, **settings})
+        left = [service for service in self.switched if service not in services]
+        self.switched = list(dict.fromkeys([*self.switched, *services]))
+        self._kill_unready()
+        if left:
+            self.out(f"lab: putting {', '.join(left)} back as configured")
+            recreate(self.config, left, self.out)
+        shown = " ".join(f"{key}={value}" for key, value in settings.items())
+        self.out(f"lab: switching {', '.join(services)} to {shown}")
+        if not healthy:
+            self.unready = list(services)
+        recreate(changed, services, self.out, healthy=healthy)
+        return changed
+
+    def put_back(self) -> None:
+        """Every service switched, as configured again and healthy (Ctrl-C held meanwhile)."""
+        if not self.switched:
+            return
+        self.out(f"lab: putting {', '.join(self.switched)} back as configured")
+        with ctrl_c_held(self.out):
+            self._kill_unready()
+            recreate(self.config, self.switched, self.out)
+        self.switched = []
+
+    def _kill_unready(self) -> None:
+        if self.unready:
+            kill(self.config, self.unready, self.out)
+            self.unready = []
+
+
 @contextmanager
 def switched(config: LabConfig, services: Sequence[str], settings: Mapping[str, str],
              out: Output = lambda line: None, *, healthy: bool = True) -> Iterator[LabConfig]:
     """The lab with `settings` changed for `services`; yields the changed
     configuration, once they are healthy (or at once, if not `healthy`: a
     setting they never get healthy with). Always put back healthy."""
-    unknown = sorted(set(settings) - set(config.settings))
-    if unknown:
-        raise KeyError(f"no such setting: {', '.join(unknown)}")
-    changed = LabConfig(config.root, {**config.settings, **settings})
-    shown = " ".join(f"{key}={value}" for key, value in settings.items())
-    out(f"lab: switching {', '.join(services)} to {shown}")
+    board = Switchboard(config, out)
     try:
-        recreate(changed, services, out, healthy=healthy)
-        yield changed
+        yield board.switch(services, settings, healthy=healthy)
     finally:
-        out(f"lab: putting {', '.join(services)} back as configured")
-        with ctrl_c_held(out):
-            recreate(config, services, out)
+        board.put_back()
 
 
 @contextmanager

@@ -70,6 +70,7 @@ def load(base: LabConfig, name: str) -> SecondLab | None:
 
 
 SECOND_LAB_UNIT_RESTART_S = 10
+SECOND_LAB_CACHE_DIR_SYNC_S = 20
 
 
 def prepare(base: LabConfig, name: str) -> SecondLab:
@@ -88,6 +89,9 @@ def prepare(base: LabConfig, name: str) -> SecondLab:
         # a dead gunicorn instance or Celery worker is started again after 10 s,
         # not production's 60, so that tests do not wait minutes for it
         "UNIT_RESTART_SECONDS": str(SECOND_LAB_UNIT_RESTART_S),
+        # ATS writes its cache directory every 20 s, not ATS's 60: the
+        # ats-restart fault's copy is written down by the time it restarts ATS
+        "ATS_CACHE_DIR_SYNC_SECONDS": str(SECOND_LAB_CACHE_DIR_SYNC_S),
     }
     path.write_text(f"# The {name} lab's settings, over .env (written by lab.testlab; removed with the lab).\n"
                     + "".join(f"{key}={value}\n" for key, value in settings.items()))

@@ -1,8 +1,9 @@
 """ATS restarted while 20 clients ask production for an uncached page: how
 long nothing answers, and what its cache (a disk on a volume, as production's)
 still holds afterwards. ATS writes its cache directory every
-proxy.config.cache.dir.sync_frequency (60 s): a copy older than that survives
-a restart; one stored since the last write of the directory is lost."""
+proxy.config.cache.dir.sync_frequency (ATS_CACHE_DIR_SYNC_SECONDS: ATS's and
+production's 60 s, the test lab's 20 s): a copy older than that survives a
+restart; one stored since the last write of the directory is lost."""
 from __future__ import annotations
 
 from typing import Callable

@@ -30,7 +30,7 @@ from lab.http import LabClient, cache_result
 from lab.real_spacedock_client import RealSpaceDockClient
 from lab.smb import StorageBox
 from lab.spacedock import SpaceDockClient, logged_in
-from lab.switches import deployed, switched
+from lab.switches import Switchboard, deployed
 from lab.topology import SERVICES
 
 Output = Callable[[str], None]
@@ -185,27 +185,33 @@ class Failure:
         return f"could not play {self.scenario.name}: {self.error}"
 
 
-def _variant(config: LabConfig, variant: Variant, out: Output) -> ContextManager[LabConfig]:
-    """The lab switched to the variant's settings, or as it is when it has them already."""
+def _variant(config: LabConfig, board: Switchboard, variant: Variant, out: Output) -> ContextManager[LabConfig]:
+    """The lab switched to the variant's settings (straight from the last
+    variant's, if any: the board puts the lab back once, after both plays), or
+    as it is when it has them already."""
     if variant.refs:
         return deployed(config, variant.refs, out, variant.settings)
-    if all(config.settings.get(key) == value for key, value in variant.settings.items()):
+    if not board.switched and all(config.settings.get(key) == value for key, value in variant.settings.items()):
         return nullcontext(config)
-    return switched(config, variant.services, variant.settings, out, healthy=variant.healthy)
+    return nullcontext(board.switch(variant.services, variant.settings, healthy=variant.healthy))
 
 
 def play(scenario: Scenario, config: LabConfig, lab: DockerLab, out: Output) -> Verdict:
     started = time.monotonic()
     before = LabSnapshot.take(config, lab)
     seen: dict[str, Seen] = {}
-    for label, variant in ((PRODUCTION, scenario.production), (FIXED, scenario.fixed)):
-        if variant is None:
-            out(f"{scenario.name}, {label}: no fix upstream yet")
-            continue
-        out(f"{scenario.name}, {label} ({variant.describe()}):")
-        with _variant(config, variant, out):
-            seen[label] = scenario.play(Stage(config, lab, out), label)
-        out(f"  → {seen[label].evidence}")
+    board = Switchboard(config, out)
+    try:
+        for label, variant in ((PRODUCTION, scenario.production), (FIXED, scenario.fixed)):
+            if variant is None:
+                out(f"{scenario.name}, {label}: no fix upstream yet")
+                continue
+            out(f"{scenario.name}, {label} ({variant.describe()}):")
+            with _variant(config, board, variant, out):
+                seen[label] = scenario.play(Stage(config, lab, out), label)
+            out(f"  → {seen[label].evidence}")
+    finally:
+        board.put_back()
     changed = before.differences(LabSnapshot.take(config, lab))
     if changed:
         out(f"lab: not as before: {'; '.join(changed)}")

@@ -7,7 +7,8 @@ be found with `make logs | grep <test name>`.
 from __future__ import annotations
 
 import uuid
-from typing import Callable, Iterator
+from contextlib import contextmanager
+from typing import Callable, Iterator, Sequence
 
 import pytest
 
@@ -21,7 +22,27 @@ from lab.docker_ops import DockerLab
 from lab.http import LabClient
 from lab.smb import StorageBox
 from lab.spacedock import SpaceDockClient, logged_in
+from lab.switches import switched
 from lab.topology import SERVICES
+
+# A lab that starts a dead gunicorn instance or Celery worker again within this
+# (the test lab's UNIT_RESTART_SECONDS, 10 s) is tested as it is; a slower one
+# (a developer's lab: production's 60 s) is switched to QUICK_RESTART_S for the test.
+TESTED_AS_IS_S = 10
+QUICK_RESTART_S = 5
+
+
+@contextmanager
+def quick_unit_restarts(config: LabConfig, services: Sequence[str]) -> Iterator[int]:
+    """The lab with a dead gunicorn instance or Celery worker of `services`
+    started again within TESTED_AS_IS_S; yields UNIT_RESTART_SECONDS. Switching
+    costs two recreates, so a lab quick enough already is left as it is."""
+    configured = int(config.get("UNIT_RESTART_SECONDS"))
+    if configured <= TESTED_AS_IS_S:
+        yield configured
+        return
+    with switched(config, services, {"UNIT_RESTART_SECONDS": str(QUICK_RESTART_S)}):
+        yield QUICK_RESTART_S
 
 @pytest.fixture
 def live(config: LabConfig, docker_lab: DockerLab) -> str:
