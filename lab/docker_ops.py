@@ -132,6 +132,14 @@ class DockerLab:
         log = container.attrs["State"].get("Health", {}).get("Log") or []
         return log[-1]["Output"].strip() if log else "no healthcheck has run yet"
 
+    def run_healthcheck(self, service: str) -> ExecResult:
+        """The service's healthcheck command run now, inside it, rather than
+        awaited at Docker's next interval."""
+        test = (self.container(service).attrs["Config"].get("Healthcheck") or {}).get("Test") or []
+        if not test or test[0] not in ("CMD", "CMD-SHELL"):
+            raise LabError(f"{service} has no healthcheck command")
+        return self.exec(service, test[1:] if test[0] == "CMD" else ["/bin/sh", "-c", test[1]])
+
     def image_version(self, service: str) -> str:
         """The app version baked into a web container's image (its label)."""
         container = self.container(service)

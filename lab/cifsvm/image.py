@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from lab.cifsvm import initramfs
 from lab.cifsvm.kernel_modules import WANTED, load_order
@@ -114,6 +114,15 @@ def _recipe() -> str:
     return hashlib.sha256(INIT.read_bytes() + repr(WANTED).encode()).hexdigest()[:12]
 
 
+def _forget_other_kernels(cache: Path, package: str, debs: Iterable[Path]) -> None:
+    """An earlier kernel's VM and packages, once Debian has a newer kernel (70 MB each)."""
+    for folder in cache.glob("linux-image-*"):
+        if folder.name != package:
+            shutil.rmtree(folder)
+    for deb in set((cache / "debs").glob("*.deb")) - set(debs):
+        deb.unlink()
+
+
 def ensure(cache: Path, out: Output) -> VmImage:
     """The kernel and initramfs, made unless the cache has them."""
     package = kernel_package()
@@ -125,6 +134,7 @@ def ensure(cache: Path, out: Output) -> VmImage:
     out(f"lab: making the CIFS VM's kernel and initramfs from Debian's {package}, {BUSYBOX_PACKAGE} and "
         f"{CACHEFILESD_PACKAGE} (once; kept in {folder})")
     debs = download([package, BUSYBOX_PACKAGE, CACHEFILESD_PACKAGE], cache / "debs")
+    _forget_other_kernels(cache, package, debs.values())
     with tempfile.TemporaryDirectory(prefix="sdlab-cifsvm-") as scratch:
         trees = {name: unpack(deb, Path(scratch) / name) for name, deb in debs.items()}
         folder.mkdir(parents=True, exist_ok=True)
@@ -142,6 +152,3 @@ def ensure(cache: Path, out: Output) -> VmImage:
         f"({image.stat().st_size // 2**20} MiB, {len(entries)} entries)")
     return VmImage(kernel, image, release)
 
-
-def remove(cache: Path) -> None:
-    shutil.rmtree(cache, ignore_errors=True)

@@ -240,10 +240,10 @@ def replaced_by_another_client(probe: Probe, samples: int = MIN_SAMPLES) -> None
 
 def mounted_twice(probe: Probe, samples: int = MIN_SAMPLES) -> None:
     """Two mounts of the share in one machine, a file written through one and
-    watched through the other: with production's options as they are (the
-    kernel shares one connection and cache between them), and as two
-    sessions (nosharesock: a mount on the host and one in a VM or on another
-    machine)."""
+    watched through the other: with production's options as they are (one
+    kernel may share its connection and session between them), and as two
+    sessions (nosharesock: as a mount on the host and one in a VM, or on
+    another machine, would be)."""
     options = probe.config.get("CIFS_OPTIONS")
     for row, second in (("two mounts, one kernel (production's options)", options),
                         ("two sessions (nosharesock)", cifs.with_option(options, "nosharesock"))):
@@ -272,7 +272,7 @@ def outage(probe: Probe, lab: DockerLab) -> None:
     read returns, and what it returns."""
     options = probe.config.get("CIFS_OPTIONS")
     mounts = {"soft (production)": cifs.with_option(options, "nosharesock"),
-              "hard": cifs.with_option(cifs.with_option(options.replace(",soft", ""), "hard"), "nosharesock")}
+              "hard": cifs.with_option(cifs.with_option(cifs.without_option(options, "soft"), "hard"), "nosharesock")}
     files = {}
     for index, (row, row_options) in enumerate(mounts.items()):
         probe.mount(f"/mnt/outage{index}", row_options)

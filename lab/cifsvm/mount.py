@@ -25,9 +25,11 @@ DIALECTS = {"0x300": "3.0", "0x302": "3.0.2", "0x311": "3.1.1", "0x210": "2.1"}
 def with_option(options: str, option: str) -> str:
     """`options` with `option` (key=value, or a flag) set: replaced where the
     key is there, else added."""
-    key = option.split("=", 1)[0]
-    kept = [item for item in options.split(",") if item and item.split("=", 1)[0] != key]
-    return ",".join([*kept, option])
+    return ",".join([without_option(options, option.split("=", 1)[0]), option]).lstrip(",")
+
+
+def without_option(options: str, key: str) -> str:
+    return ",".join(item for item in options.split(",") if item and item.split("=", 1)[0] != key)
 
 
 def cache_variants(options: str) -> dict[str, str]:

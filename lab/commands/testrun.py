@@ -5,6 +5,7 @@ first that fails ends the run. The test lab is removed at the end, volumes
 included, whatever the outcome, unless `keep` asks to leave it up to look at."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -37,27 +38,30 @@ def make(config: LabConfig, command: str, environment: dict[str, str] | None = N
                           check=False).returncode
 
 
-class Prebuild:
-    """`lab build --scenarios` under APP=spacedock in the background (nice 19),
-    its output in a log."""
+class Beside:
+    """A command run in the background beside the steps, its output in a
+    log, its end awaited where it is needed."""
 
-    def __init__(self, config: LabConfig, environment: dict[str, str], log: Path) -> None:
+    def __init__(self, what: str, command: list[str], config: LabConfig, environment: dict[str, str],
+                 log: Path) -> None:
+        self.what = what
         self.log = log
         log.parent.mkdir(parents=True, exist_ok=True)
         self.output: IO[str] = log.open("w")
-        self.process = subprocess.Popen(["nice", "-n", "19", sys.executable, "-m", "lab", "build", "--scenarios"],
-                                        cwd=config.root,
-                                        env={**environment, "APP": "spacedock"}, stdout=self.output,
+        self.process = subprocess.Popen(command, cwd=config.root, env=environment, stdout=self.output,
                                         stderr=subprocess.STDOUT, text=True)
 
-    def finish(self, out: Output) -> None:
-        """Wait for it; a failed build is left to the step that needs it to report."""
-        out(f"lab: waiting for the real SpaceDock's images, built meanwhile (log: {self.log})")
+    def finish(self, out: Output, *, show: bool = False) -> int:
+        """Wait for it; its output is printed if `show`, else the end of it if it failed."""
+        out(f"lab: waiting for {self.what}, run meanwhile (log: {self.log})")
         status = self.process.wait()
         self.output.close()
-        if status != 0:
-            out(f"lab: building them failed (exit {status}); the end of its log:\n"
-                + "\n".join(self.log.read_text().splitlines()[-15:]))
+        lines = self.log.read_text().splitlines()
+        if show:
+            out("\n".join(lines))
+        elif status != 0:
+            out(f"lab: {self.what} failed (exit {status}); the end of the log:\n" + "\n".join(lines[-15:]))
+        return status
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -66,29 +70,39 @@ class Prebuild:
         self.output.close()
 
 
+def prebuild(config: LabConfig, environment: dict[str, str], state_dir: Path) -> Beside:
+    """`lab build --scenarios` under APP=spacedock, at the lowest CPU priority."""
+    return Beside("the real SpaceDock's images", ["nice", "-n", "19", sys.executable, "-m", "lab", "build", "--scenarios"],
+                  config, {**environment, "APP": "spacedock"}, state_dir / "real-spacedock-build.log")
+
+
 def run(config: LabConfig, out: Output, *, keep: bool = False) -> int:
     started = time.monotonic()
-    status = make(config, "unit")
-    if status != 0:
-        out(f"lab: the unit tests failed (exit {status}); no lab was started")
-        return status
     if testlab.remove(config, NAME):
         out("lab: removed the test lab a previous run left")
     lab = testlab.prepare(config, NAME)
     out(lab.describe())
     environment = lab.environment()
     spacedock = bool(config.settings.get("SPACEDOCK_SRC"))
-    prebuild: Prebuild | None = None
+    # the unit tests (CPU) run while the images build and the lab starts (mostly waits)
+    unit = Beside("the unit tests", ["make", "--no-print-directory", "unit"], config, dict(os.environ),
+                  lab.config.state_dir / "unit.log")
+    images: Beside | None = None
     try:
         for target in ("up", *STEPS):
             if target == NEEDS_SPACEDOCK and not spacedock:
                 out(f"lab: SPACEDOCK_SRC names no SpaceDock checkout: `make {target}` is skipped")
                 continue
             if target == BUILD_FROM and spacedock:
-                prebuild = Prebuild(config, environment, lab.config.state_dir / "real-spacedock-build.log")
-            if target == NEEDS_SPACEDOCK and prebuild:
-                prebuild.finish(out)
+                images = prebuild(config, environment, lab.config.state_dir)
+            if target == NEEDS_SPACEDOCK and images:
+                images.finish(out)
             status = make(config, target, environment)
+            if target == "up" and status == 0:
+                status = unit.finish(out, show=True)
+                if status != 0:
+                    out(f"lab: the unit tests failed (exit {status}); the steps after them did not run")
+                    break
             if status != 0:
                 out(f"lab: `make {target}` failed (exit {status}) in the test lab; the steps after it did not run")
                 break
@@ -96,8 +110,9 @@ def run(config: LabConfig, out: Output, *, keep: bool = False) -> int:
             # the last steps leave it under Compose v1 or APP=spacedock: bring it back as configured to look at
             status = make(config, "up", environment)
     finally:
-        if prebuild:
-            prebuild.stop()
+        unit.stop()
+        if images:
+            images.stop()
         if keep:
             out(lab.describe())
             out("lab: the test lab is left up (keep=1); remove it with: make test-clean")

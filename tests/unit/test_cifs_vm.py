@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from lab.cifsvm import initramfs
 from lab.cifsvm.kernel_modules import depends, load_order
-from lab.cifsvm.mount import (PRODUCTION, cache_variants, options_shown, redacted, session,
-                              with_option)
+from lab.cifsvm.mount import (PRODUCTION, cache_variants, options_shown, redacted, session, with_option,
+                              without_option)
 from lab.errors import LabError
 
 PRODUCTION_OPTIONS = ("vers=3.0,sec=ntlmssp,cache=strict,uid=33,forceuid,gid=33,forcegid,file_mode=0777,"
@@ -149,3 +149,7 @@ def test_an_unencrypted_session_is_told_apart() -> None:
 
 def test_the_password_is_left_out_of_what_is_printed() -> None:
     assert redacted("mount -o port=445,username=sd,password=s3cret,soft") == "mount -o port=445,username=sd,password=***,soft"
+
+
+def test_an_option_is_taken_out_wherever_it_stands() -> None:
+    assert without_option("soft,vers=3.0,cache=strict", "soft") == "vers=3.0,cache=strict"
