@@ -25,8 +25,8 @@ TABLES = (
     Table("lab", "The lab's own operations: seconds"),
     # lab.cifsvm: production's kernel CIFS mount in a QEMU VM
     Table("cifs-mount", "Kernel CIFS in the VM: production's mount of the storage box"),
-    Table("cifs-reads", "Kernel CIFS in the VM: a 32 MiB file read through the mount, MB/s. An emulated "
-                        "machine where KVM is not usable: only the ratios carry over to real hardware",
+    Table("cifs-reads", "Kernel CIFS in the VM: a 32 MiB file read through the mount, MB/s (under emulation, "
+                        "TCG on the machine line, only the ratios carry over to real hardware)",
           baseline="cache=strict (production)"),
     Table("cifs-coherence", "Kernel CIFS in the VM: how long a replaced file stays stale through a mount, seconds "
                             "(30 = not seen within 30 s)"),

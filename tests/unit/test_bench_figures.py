@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab.bench import report
-from lab.bench.figures import Figure, Results, Unavailable, ratio
+from lab.bench.figures import Figure, Observation, Results, Unavailable, ratio
 from lab.bench.measure import parse_curl, parse_wrk
 from lab.errors import LabError
 
@@ -103,3 +103,14 @@ def test_curl_s_downloads_become_mb_per_second() -> None:
 def test_a_download_that_is_not_the_whole_zip_is_refused(line: str) -> None:
     with pytest.raises(LabError, match="not 200 with 1000000"):
         parse_curl(line, 1_000_000, "hit")
+
+
+def test_an_observation_is_listed_under_its_table_even_without_figures(recorded: Results) -> None:
+    outage = next(table for table in report.TABLES if table.name == "cifs-outage")
+    recorded.observations.append(Observation("cifs-outage", "soft (production)", "returned after 207 s"))
+
+    lines = report.table_markdown(recorded, outage)
+
+    assert lines[0] == f"### {outage.title}"
+    assert "- soft (production): returned after 207 s" in lines
+    assert Results.from_json(json.loads(json.dumps(recorded.to_json()))).observations == recorded.observations
