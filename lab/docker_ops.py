@@ -135,10 +135,13 @@ class DockerLab:
     def run_healthcheck(self, service: str) -> ExecResult:
         """The service's healthcheck command run now, inside it, rather than
         awaited at Docker's next interval."""
-        test = (self.container(service).attrs["Config"].get("Healthcheck") or {}).get("Test") or []
+        healthcheck = self.container(service).attrs["Config"].get("Healthcheck") or {}
+        test = healthcheck.get("Test") or []
         if not test or test[0] not in ("CMD", "CMD-SHELL"):
             raise LabError(f"{service} has no healthcheck command")
-        return self.exec(service, test[1:] if test[0] == "CMD" else ["/bin/sh", "-c", test[1]])
+        command = test[1:] if test[0] == "CMD" else ["/bin/sh", "-c", test[1]]
+        # within the time Docker gives it (30 s unless the service says)
+        return self.exec(service, ["timeout", f"{healthcheck.get('Timeout', 30 * 10**9) / 1e9:g}", *command])
 
     def image_version(self, service: str) -> str:
         """The app version baked into a web container's image (its label)."""

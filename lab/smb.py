@@ -129,6 +129,10 @@ class StorageBox:
             attempt, timeout_s=SHARING_TIMEOUT_S, interval_s=0.2,
             awaited=f"the other clients of //{self.share}/{path} to close it"))
 
+    def remove_folder(self, path: str) -> None:
+        """Remove an empty folder."""
+        self._call("removing the folder", path, lambda: smbclient.rmdir(self.unc(path), **self.credentials))
+
 
 @dataclass(frozen=True)
 class SessionProbe:

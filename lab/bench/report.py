@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.bench.figures import Figure, Results, ratio
+from lab.cifsvm import measure as cifs_measure
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,12 @@ TABLES = (
     Table("lab", "The lab's own operations: seconds"),
     # lab.cifsvm: production's kernel CIFS mount in a QEMU VM
     Table("cifs-mount", "Kernel CIFS in the VM: production's mount of the storage box"),
-    Table("cifs-reads", "Kernel CIFS in the VM: a 32 MiB file read through the mount, MB/s (under emulation, "
-                        "TCG on the machine line, only the ratios carry over to real hardware)",
+    Table("cifs-reads", f"Kernel CIFS in the VM: a {cifs_measure.READ_MIB} MiB file read through the mount, MB/s "
+                        "(under emulation, TCG on the machine line, only the ratios carry over to real hardware)",
           baseline="cache=strict (production)"),
     Table("cifs-coherence", "Kernel CIFS in the VM: how long a replaced file stays stale through a mount, seconds "
-                            "(30 = not seen within 30 s)"),
+                            f"({cifs_measure.COHERENCE_BOUND_S:g} = not seen within "
+                            f"{cifs_measure.COHERENCE_BOUND_S:g} s)"),
     Table("cifs-outage", "Kernel CIFS in the VM: a read while the storage box does not answer (docker pause)"),
 )
 

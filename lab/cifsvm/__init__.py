@@ -3,7 +3,7 @@ kernel booted by QEMU with a busybox initramfs, mounting the running lab's
 storage box through its published SMB port.
 
 image: the kernel and the initramfs, made once from Debian packages
-machine: QEMU, and a shell in the guest driven over its serial console
+machine: QEMU, and shells in the guest (on TCP, forwarded from the host's loopback)
 mount: production's mount options and the guest's view of a mount
 measure: what `make cifs` reports
 """

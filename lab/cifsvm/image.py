@@ -51,7 +51,7 @@ def _run(*command: str, cwd: Path | None = None) -> str:
         return subprocess.run(command, cwd=cwd, check=True, capture_output=True, text=True).stdout
     except FileNotFoundError as error:
         raise PrerequisiteMissing(f"{command[0]} is not installed; the CIFS VM is made with Debian's apt tools",
-                                  hint="run it on Debian or Ubuntu (CI's .ci/run installs what it needs)") from error
+                                  hint="the CIFS VM is made on Debian 12 (bookworm), whose packages it takes") from error
     except subprocess.CalledProcessError as error:
         raise PrerequisiteMissing(f"`{' '.join(command)}` failed: {error.stderr.strip()[-400:]}",
                                   hint="apt-get update, then try again") from error

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
 from lab.cifsvm.image import VmImage
+from lab.cifsvm.mount import redacted
 from lab.errors import LabError, LabTimeout, PrerequisiteMissing
 from lab.waiting import poll_until
 
@@ -148,7 +149,8 @@ class Shell:
     def send(self, command: str) -> str:
         """Start `command`; returns the marker its end prints."""
         marker = f"{DONE}-{next(self.markers)}"
-        self.connection.sendall(f"{{ {command}\n}} 2>&1; echo {marker} $?\n".encode())
+        # the marker on a line of its own, even after output that ends without one
+        self.connection.sendall(f"{{ {command}\n}} 2>&1; printf '\\n%s %s\\n' {marker} $?\n".encode())
         return marker
 
     def finish(self, marker: str, timeout_s: float, awaited: str) -> Answer:
@@ -158,6 +160,8 @@ class Shell:
         while True:
             line = self.lines.next(deadline, awaited)
             if line.text.startswith(f"{marker} "):
+                if lines and not lines[-1].text:
+                    lines.pop()  # the newline before the marker
                 return Answer(lines, int(line.text.split()[1]), line.at)
             lines.append(line)
 
@@ -170,12 +174,17 @@ class Shell:
         return line
 
     def run(self, command: str, timeout_s: float = 30.0, *, check: bool = True) -> Answer:
-        answer = self.finish(self.send(command), timeout_s, f"`{command}` to finish")
+        shown = redacted(command)
+        answer = self.finish(self.send(command), timeout_s, f"`{shown}` to finish")
         if check and answer.status != 0:
-            raise LabError(f"the CIFS VM: `{command}` failed (exit {answer.status}): {answer.output[-600:]}")
+            raise LabError(f"the CIFS VM: `{shown}` failed (exit {answer.status}): {answer.output[-600:]}")
         return answer
 
     def close(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)  # ends the reader thread's file too
+        except OSError:
+            pass  # already closed by the guest
         self.connection.close()
 
 

@@ -3,17 +3,18 @@
 host as the guest's lines arrive (lab.cifsvm.machine): "go" printed just
 before a read and the command's end marker just after it bound the read.
 
-Every figure comes from an emulated machine (QEMU TCG where KVM is not
-usable): absolute rates are the emulator's, only ratios carry over."""
+Where KVM cannot run the guest (as on the machines here), it is emulated
+(TCG): absolute rates are then the emulator's, and only ratios carry over."""
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -24,7 +25,7 @@ from lab.cifsvm import mount as cifs
 from lab.cifsvm.machine import Guest, Shell
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
-from lab.errors import LabError, LabTimeout
+from lab.errors import LabError, LabTimeout, PrerequisiteMissing
 from lab.faults import paused
 from lab.smb import StorageBox
 from lab.waiting import poll_until
@@ -102,13 +103,20 @@ class Probe:
 
 
 @contextmanager
-def test_folder(box: StorageBox) -> Iterator[None]:
-    """FOLDER on the production share, emptied and removed afterwards."""
+def test_folder(box: StorageBox, out: Output) -> Iterator[None]:
+    """The test files written under FOLDER on the production share, removed
+    afterwards (with the folder). A removal that fails is said, not raised:
+    it must not hide the error a measurement may have ended with."""
     try:
         yield
     finally:
-        for path in box.files(FOLDER):
-            box.remove(path)
+        try:
+            if any(entry.path == FOLDER for entry in box.walk(FOLDER.rsplit("/", 1)[0])):
+                for path in box.files(FOLDER):
+                    box.remove(path)
+                box.remove_folder(FOLDER)
+        except LabError as error:
+            out(f"cifs: could not remove the test files: {error}")
 
 
 # --- 1 and 2: the mount, and a file written through the storage box read back --
@@ -146,7 +154,13 @@ def fsc_disk() -> Iterator[Path]:
         disk = Path(folder) / "fscache.img"
         with disk.open("wb") as image:
             image.truncate(FSC_DISK_MIB * MIB)
-        subprocess.run(["mkfs.ext4", "-q", "-F", str(disk)], check=True, capture_output=True)
+        if not shutil.which("mkfs.ext4"):
+            raise PrerequisiteMissing("mkfs.ext4 is not installed (for FS-Cache's disk in the CIFS VM)",
+                                      hint="apt-get install e2fsprogs")
+        try:
+            subprocess.run(["mkfs.ext4", "-q", "-F", str(disk)], check=True, capture_output=True, text=True)
+        except subprocess.CalledProcessError as error:
+            raise LabError(f"mkfs.ext4 could not make FS-Cache's disk: {error.stderr.strip()}") from error
         yield disk
 
 
@@ -251,14 +265,14 @@ def mounted_twice(probe: Probe, samples: int = MIN_SAMPLES) -> None:
                   f"{samples} times")
         probe.mount("/mnt/first", options)
         probe.mount("/mnt/second", second)
-        writer = probe.guest.another_shell()
         windows = []
-        for _ in range(samples):
-            name = f"twice-{uuid.uuid4().hex[:8]}"
-            old, new = _versions(name)
-            path = probe.file(name, old)
-            write = f"printf '{new.decode().strip()}\\n' >/mnt/first/{path}"
-            windows.append(_stale_for(probe, f"/mnt/second/{path}", partial(writer.run, write)))
+        with closing(probe.guest.another_shell()) as writer:
+            for _ in range(samples):
+                name = f"twice-{uuid.uuid4().hex[:8]}"
+                old, new = _versions(name)
+                path = probe.file(name, old)
+                write = f"printf '{new.decode().strip()}\\n' >/mnt/first/{path}"
+                windows.append(_stale_for(probe, f"/mnt/second/{path}", partial(writer.run, write)))
         probe.unmount("/mnt/second")
         probe.unmount("/mnt/first")
         probe.results.add(COHERENCE, row, "written through the other mount: stale for", "s", windows)

@@ -9,9 +9,11 @@ itself: CIFS_OPTIONS, then username= and password= (and the published port)."""
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 
 from lab.config import LabConfig
+from lab.errors import LabError
 
 # the host's 127.0.0.1 inside QEMU's user network
 HOST = "10.0.2.2"
@@ -50,9 +52,13 @@ class Mount:
     share: str = SHARE
 
     def command(self) -> str:
-        credentials = f"username={self.config.get('SMB_USER')},password={self.config.get('SMB_PASSWORD')}"
-        return (f"mkdir -p {self.target} && mount -t cifs //{HOST}/{self.share} {self.target} "
-                f"-o port={self.config.smb_port},{self.options},{credentials}")
+        password = self.config.get("SMB_PASSWORD")
+        if "," in password:
+            raise LabError("SMB_PASSWORD has a comma, which the kernel's CIFS options cannot carry "
+                           "(mount.cifs's credentials file can): choose one without")
+        credentials = f"username={self.config.get('SMB_USER')},password={password}"
+        options = shlex.quote(f"port={self.config.smb_port},{self.options},{credentials}")
+        return f"mkdir -p {self.target} && mount -t cifs //{HOST}/{self.share} {self.target} -o {options}"
 
     def shown(self) -> str:
         """The command with the password left out, to print."""
@@ -60,7 +66,7 @@ class Mount:
 
 
 def redacted(text: str) -> str:
-    return re.sub(r"password=[^,\s]*", "password=***", text)
+    return re.sub(r"password=[^,\s']*", "password=***", text)
 
 
 def options_shown(proc_mounts: str, target: str) -> list[str]:

@@ -179,8 +179,12 @@ class Bench:
                 cifs_measure.READS, "kernel CIFS in a VM", f"{vm.QEMU} is not installed (qemu-system-x86)"))
             return
         self.step("storage: production's kernel CIFS mount in the CIFS VM (make cifs has more)")
-        with cifs_command.probing(self.config, self.lab, self.results, self.out, fsc=True) as probe:
-            cifs_measure.reads(probe)
+        try:
+            with cifs_command.probing(self.config, self.lab, self.results, self.out, fsc=True) as probe:
+                cifs_measure.reads(probe)
+        except LabError as error:
+            self.results.unavailable.append(Unavailable(cifs_measure.READS, "kernel CIFS in a VM",
+                                                        " ".join(str(error).split())))
 
     # --- load --------------------------------------------------------------------
 

@@ -29,9 +29,9 @@ def cache(config: LabConfig) -> Path:
     return config.root / ".lab" / "cache" / "cifsvm"
 
 
-def vm_facts(image: VmImage) -> dict[str, str]:
-    _, how = vm.accelerator()
-    return {"vm": f"QEMU, {how}, {vm.VCPUS} vCPU, {vm.MEMORY_MB} MB, Debian's kernel {image.release}"}
+def vm_facts(image: VmImage, guest: vm.Guest) -> dict[str, str]:
+    """The VM as it booted (TCG or KVM: the rates are the emulator's under TCG)."""
+    return {"vm": f"QEMU, {guest.how}, {vm.VCPUS} vCPU, {vm.MEMORY_MB} MB, Debian's kernel {image.release}"}
 
 
 @contextmanager
@@ -41,16 +41,17 @@ def probing(config: LabConfig, lab: DockerLab, results: Results, out: Output, *,
     disk if `fsc`, and the test files removed afterwards."""
     require_running(config, lab)
     image = vm_image.ensure(cache(config), out)
-    results.machine.update(vm_facts(image))
     box = StorageBox(config, measure.cifs.SHARE)
     with ExitStack() as stack:
         disk = stack.enter_context(measure.fsc_disk()) if fsc else None
         guest = stack.enter_context(vm.booted(image, out, disk))
-        stack.enter_context(measure.test_folder(box))
+        results.machine.update(vm_facts(image, guest))
+        stack.enter_context(measure.test_folder(box, out))
         yield measure.Probe(guest, config, box, results, out)
 
 
 def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False) -> Path:
+    require_running(config, lab)
     started = time.monotonic()
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     results = Results(stamp, described(lab), quick)

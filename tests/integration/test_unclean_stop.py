@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lab.docker_ops import DockerLab
-from lab.errors import LabTimeout
+from lab.errors import LabError, LabTimeout
 from lab.topology import SERVICES
 from lab.waiting import poll_until
 
@@ -25,12 +25,23 @@ def health_after_kill_and_start(docker_lab: DockerLab, service: str) -> str:
                awaited=f"{service} to stop after SIGKILL", last_state=lambda: docker_lab.healths([service])[service])
     docker_lab.start(service)
     bound_s = docker_lab.start_period_s(service)
+    last: list[str] = []
+
+    def passes() -> bool:
+        try:
+            result = docker_lab.run_healthcheck(service)
+        except LabError as error:  # the container exited again
+            last[:] = [str(error)]
+            return False
+        last[:] = [result.output.strip()]
+        return result.exit_code == 0
+
     try:
-        poll_until(lambda: docker_lab.run_healthcheck(service).exit_code == 0, timeout_s=bound_s, interval_s=POLL_S,
+        poll_until(passes, timeout_s=bound_s, interval_s=POLL_S,
                    awaited=f"{service}'s healthcheck to pass after SIGKILL and start")
         return "healthy"
     except LabTimeout:
-        return f"still failing its healthcheck after {bound_s:g} s: {docker_lab.run_healthcheck(service).output}"
+        return f"still failing its healthcheck after {bound_s:g} s: {last[0] if last else 'never run'}"
 
 
 @pytest.mark.usefixtures("everything_healthy_afterwards")
