@@ -219,7 +219,7 @@ class Guest:
 
     @property
     def shell(self) -> Shell:
-        return self.shells[0] if self.shells else self.another_shell()
+        return self.shells[0]  # the one made at boot
 
     def power_off(self) -> None:
         if self.process.poll() is None:

@@ -76,22 +76,21 @@ class Probe:
     def shell(self) -> Shell:
         return self.guest.shell
 
-    def mount(self, target: str, options: str) -> cifs.Mount:
+    def mount(self, target: str, options: str) -> None:
         made = cifs.Mount(self.config, target, options)
         answer = self.shell.run(made.command(), MOUNT_TIMEOUT_S, check=False)
         if answer.status != 0:
             kernel = self.shell.run("dmesg | grep -i cifs | tail -5", check=False).output
             raise LabError(f"the CIFS VM could not mount: {made.shown()}: {answer.output}\n{kernel}")
-        return made
 
     def unmount(self, target: str) -> None:
         self.shell.run(f"umount {target}", MOUNT_TIMEOUT_S)
 
-    def timed(self, command: str, timeout_s: float = READ_TIMEOUT_S) -> float:
+    def timed(self, command: str) -> float:
         """Seconds `command` took in the guest, from its "go" line to its end."""
         marker = self.shell.send(f"echo go; {command}")
-        started = self.shell.until("go", timeout_s, f"`{command}` to start")
-        answer = self.shell.finish(marker, timeout_s, f"`{command}` to finish")
+        started = self.shell.until("go", READ_TIMEOUT_S, f"`{command}` to start")
+        answer = self.shell.finish(marker, READ_TIMEOUT_S, f"`{command}` to finish")
         if answer.status != 0:
             raise LabError(f"the CIFS VM: `{command}` failed (exit {answer.status}): {answer.output}")
         return answer.finished_at - started.at

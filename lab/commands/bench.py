@@ -180,7 +180,7 @@ class Bench:
             return
         self.step("storage: production's kernel CIFS mount in the CIFS VM (make cifs has more)")
         try:
-            with cifs_command.probing(self.config, self.lab, self.results, self.out, fsc=True) as probe:
+            with cifs_command.probing(self.config, self.results, self.out, fsc=True) as probe:
                 cifs_measure.reads(probe)
         except LabError as error:
             self.results.unavailable.append(Unavailable(cifs_measure.READS, "kernel CIFS in a VM",

@@ -35,11 +35,10 @@ def vm_facts(image: VmImage, guest: vm.Guest) -> dict[str, str]:
 
 
 @contextmanager
-def probing(config: LabConfig, lab: DockerLab, results: Results, out: Output, *,
-            fsc: bool) -> Iterator[measure.Probe]:
-    """The VM booted against the running lab's storage box, with FS-Cache's
-    disk if `fsc`, and the test files removed afterwards."""
-    require_running(config, lab)
+def probing(config: LabConfig, results: Results, out: Output, *, fsc: bool) -> Iterator[measure.Probe]:
+    """The VM booted against the running lab's storage box (the caller has
+    checked that it runs), with FS-Cache's disk if `fsc`, and the test files
+    removed afterwards."""
     image = vm_image.ensure(cache(config), out)
     box = StorageBox(config, measure.cifs.SHARE)
     with ExitStack() as stack:
@@ -57,7 +56,7 @@ def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False) 
     results = Results(stamp, described(lab), quick)
     destination = config.root / "bench-results" / f"{stamp}-cifs"
     try:
-        with probing(config, lab, results, out, fsc=not quick) as probe:
+        with probing(config, results, out, fsc=not quick) as probe:
             out("cifs: production's options mount; a file written through the storage box is read back")
             measure.mount_and_read_back(probe)
             if not quick:
