@@ -80,9 +80,9 @@ cache-clear: venv ## empty ATS's cache at once (new cache generation; no restart
 tls: venv ## the lab CA for ATS's TLS port, and how to trust it in a browser and in curl
 	@$(LAB) tls
 
-# Examples: make scenario; make scenario name=purge-wrong-path; make scenario name=storage-outage how=paused
+# Examples: make scenario; make scenario name=purge-wrong-path; make scenario name=storage-away how=paused
 scenario: venv ## the scenario list; name=<scenario>|all plays a production bug (then its fix) or a fault on the running lab
-	@$(LAB) scenario $(name) $(if $(how),--how $(how))
+	@$(LAB) scenario $(name) $(if $(how),--how $(how)) $(if $(clients),--clients $(clients)) $(if $(swaps),--swaps $(swaps))
 
 # Example: make storage args="ls -r user_2"
 storage: venv ## the storage box over SMB3 + encryption: args="ls|put|get|rm ..." (share=beta|alpha)
@@ -113,7 +113,7 @@ lifecycle: venv ## `make up` twice is harmless, `make down` leaves nothing (ends
 
 # Example: make real-spacedock SPACEDOCK_SRC=../SpaceDock
 real-spacedock: venv ## the real SpaceDock's pass: make up APP=spacedock (from SPACEDOCK_SRC), then tests/spacedock
-	@APP=spacedock $(LAB) up && APP=spacedock $(PYTEST) tests/spacedock
+	@APP=spacedock $(LAB) up && APP=spacedock $(PYTEST) tests/spacedock tests/scenarios/test_catalogue.py
 
 # Example: LAB_ENV_FILE=.lab/test/lab.env make compose-v1   (make test does)
 compose-v1: venv ## with Compose v1: up, then the routing tests (skipped if docker-compose is missing)
@@ -128,8 +128,6 @@ test: preflight venv ## everything, in a lab of its own beside yours, removed af
 test-clean: venv ## remove the test lab that make test keep=1 left up
 	@$(LAB) test --remove
 
-clean: ## down (and the test lab), then remove the data volumes, the lab's images (not the base), .venv, .lab and artifacts
-	@if [ -x $(PYTHON) ]; then $(LAB) test --remove || true; $(LAB) compose down --remove-orphans --volumes || true; fi
-	@docker image ls --format '{{.Repository}}:{{.Tag}}' \
-	  | grep -E '^sdlab/(trafficserver|web|storagebox|db):' | xargs -r docker image rm >/dev/null || true
+clean: venv ## down (and the test lab), then remove the data volumes, every image the lab builds (not the base), .venv, .lab and artifacts
+	@$(LAB) clean
 	@rm -rf $(VENV) .lab artifacts

@@ -1,17 +1,23 @@
-"""`python -m lab <command>`: the lab's command line. Each command is an
-_add_<name> (its arguments) and _cmd_<name> (calls lab.commands, prints) pair."""
+"""`python -m lab <command>`: the lab's command line, the top layer. Each
+command is an _add_<name> (its arguments) and _cmd_<name> pair, which calls
+the layers below (the command's own module in lab/commands/ where it does more
+than one call; the lab's operations, plays and measurements) and prints."""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Sequence, TextIO
 
 from lab import config as lab_config
 from lab import images
 from lab import state as lab_state
 from lab.errors import ExitStatus, LabError
+
+if TYPE_CHECKING:
+    from lab.docker_ops import DockerLab
+    from lab.scenarios.engine import Scenario
 
 Handler = Callable[[argparse.Namespace, lab_config.LabConfig, TextIO], int]
 
@@ -30,9 +36,9 @@ def _add_up(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_up(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab.commands import up
+    from lab import stack
 
-    print(up.run(config, _say(out), build=not args.no_build), file=out)
+    print(stack.up(config, _say(out), build=not args.no_build), file=out)
     return ExitStatus.OK
 
 
@@ -41,9 +47,9 @@ def _add_down(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_down(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab.commands import down
+    from lab import stack
 
-    down.run(config)
+    stack.down(config)
     return ExitStatus.OK
 
 
@@ -55,15 +61,34 @@ def _add_build(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_build(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab import real_spacedock
-    from lab.scenarios.bugs import real_catalogue_refs
+    from lab.app import app_for
+    from lab.scenarios import catalogue
 
+    app = app_for(config)
     images.ensure_base(config, _say(out))
     images.build_all(config, _say(out))
-    if real_spacedock.wanted(config):
-        refs = [config.get(setting) for setting in real_spacedock.BRANCH_SETTINGS.values()]
-        for ref in dict.fromkeys([*refs, *(real_catalogue_refs() if args.scenarios else ())]):
-            real_spacedock.build(config, ref, _say(out))
+    app.build(config, _say(out), refs=catalogue.spacedock_refs() if args.scenarios else ())
+    return ExitStatus.OK
+
+
+def _add_clean(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("clean", help="remove the test lab, the lab with its data volumes, and every image the lab "
+                                 "builds (not the base)")
+
+
+def _cmd_clean(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab import testlab
+    from lab.commands import testrun
+    from lab.compose import Compose
+    from lab.docker_ops import DockerLab
+
+    if testlab.remove(config, testrun.NAME):
+        print("lab: removed the test lab", file=out)
+    Compose(config, lab_state.load(config)).run("down", "--remove-orphans", "--volumes")
+    built = images.built_here(DockerLab(config.project))
+    DockerLab(config.project).remove_images(built)
+    print(f"lab: removed the lab's containers, networks, data volumes and {len(built)} image(s): "
+          f"{' '.join(built) or 'none'}", file=out)
     return ExitStatus.OK
 
 
@@ -84,13 +109,15 @@ def _add_status(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_status(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab.commands import status
+    from lab import status
+    from lab.app import app_for
     from lab.docker_ops import DockerLab
 
     state = lab_state.load(config)
-    print(status.render(status.gather(DockerLab(config.project), state)), file=out)
+    app = app_for(config)
+    print(status.render(status.gather(DockerLab(config.project), state, app)), file=out)
     print("", file=out)
-    print(status.render_urls(config, state.live), file=out)
+    print(status.render_urls(config, state.live, app), file=out)
     return ExitStatus.OK
 
 
@@ -188,8 +215,8 @@ def _add_swap(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_swap(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab.commands.swap import swap
     from lab.docker_ops import DockerLab
+    from lab.swap import swap
 
     report = swap(config, DockerLab(config.project), lab_state.load(config), _say(out), ref=args.ref)
     print(report.render(), file=out)
@@ -203,7 +230,7 @@ def _add_deploy(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_deploy(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab.commands.deploy import deploy
+    from lab.deploy import deploy
     from lab.docker_ops import DockerLab
 
     deploy(config, DockerLab(config.project), lab_state.load(config), args.service, args.ref, _say(out))
@@ -220,8 +247,8 @@ def _add_trace(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_trace(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab import trace
     from lab.ats import parse_target
-    from lab.commands import trace
     from lab.docker_ops import DockerLab
     from lab.http import LabClient
 
@@ -321,65 +348,60 @@ def _cmd_storage(args: argparse.Namespace, config: lab_config.LabConfig, out: Te
 
 # --- scenarios -------------------------------------------------------------------------
 
-FAULTS = {
-    "storage-outage --how stopped|paused": "the lab's storage outage measured against its bounds",
-    "swap-under-load": "blue-green swaps while 20 clients keep asking (--clients, --swaps)",
-}
-
-
 def _add_scenario(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("scenario", help="play a production bug or a fault on the lab and report; "
                                              "no name: the list")
     parser.add_argument("name", nargs="?", help="a scenario of the list, or `all` (every production bug)")
-    parser.add_argument("--how", choices=["stopped", "paused"],
-                        help="storage-outage: measure the lab's outage (the box stopped or frozen) instead")
-    parser.add_argument("--clients", type=int, default=20, help="swap-under-load only")
-    parser.add_argument("--swaps", type=int, default=5, help="swap-under-load only")
+    # None: not given (an entry refuses an option it does not read)
+    parser.add_argument("--how", choices=["stopped", "paused"], help="storage-away: the box stopped or frozen")
+    parser.add_argument("--clients", type=int, help="swap-under-load: concurrent clients (default 20)")
+    parser.add_argument("--swaps", type=int, help="swap-under-load: swaps (default 5)")
 
 
 def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.app import app_for
     from lab.docker_ops import DockerLab
-    from lab.scenarios import catalogue, storage_outage, swap_under_load
-    from lab import real_spacedock
-    from lab.scenarios.bugs import MEASURED, catalogue_for
+    from lab.scenarios import catalogue, engine
 
-    scenarios = catalogue_for(config)
-    by_name = {scenario.name: scenario for scenario in scenarios}
+    app = app_for(config)
+    entries = catalogue.entries_for(app)
     if args.name is None:
-        on = " on the real SpaceDock" if real_spacedock.wanted(config) else ""
-        print(f"Production's bugs{on} (each played with production's configuration, then with the fix):", file=out)
-        print(catalogue.render_list(scenarios), file=out)
+        print(f"Production's bugs on {app.title} (each played with production's configuration, then with the fix):",
+              file=out)
+        print(engine.render_list(catalogue.bugs_for(app)), file=out)
         print("\nFaults (measured):", file=out)
-        faults = {**FAULTS, **{name: what for name, (what, _) in MEASURED.items()}}
-        print("\n".join(f"  {name:<38}{what}" for name, what in faults.items()), file=out)
+        print("\n".join(f"  {entry.name:<20}{entry.what}" for entry in catalogue.FAULTS), file=out)
         print("\nmake scenario name=<name>   (or name=all)", file=out)
         return ExitStatus.OK
-    lab = DockerLab(config.project)
-    if args.name == "storage-outage" and args.how:
-        print(storage_outage.run(config, lab, args.how, _say(out)).render(), file=out)
-        return ExitStatus.OK
-    if args.name == "swap-under-load":
-        print(swap_under_load.run(config, lab, _say(out), clients=args.clients, swaps=args.swaps).render(), file=out)
-        return ExitStatus.OK
-    if args.name in MEASURED:
-        report = MEASURED[args.name][1](config, lab, _say(out))
-        print(report.render(), file=out)
-        return ExitStatus.OK if report.ok else ExitStatus.ERROR
-    if args.name != "all" and args.name not in by_name:
-        raise LabError(f"no scenario {args.name!r} for this lab's app; `make scenario` lists them")
-    chosen = scenarios if args.name == "all" else (by_name[args.name],)
-    verdicts: list[catalogue.Verdict | catalogue.Failure] = []
-    for scenario in chosen:
+    if args.name == "all":
+        return _play_all(catalogue.bugs_for(app), config, DockerLab(config.project), out)
+    if args.name not in entries:
+        raise LabError(f"no scenario {args.name!r} for {app.title}; `make scenario` lists them")
+    entry = entries[args.name]
+    given = {option: getattr(args, option) for option in catalogue.OPTIONS if getattr(args, option) is not None}
+    refused = sorted(set(given) - entry.takes)
+    if refused:
+        raise LabError(f"{entry.name} takes no {', '.join(refused)}"
+                       + (f" (it takes {', '.join(sorted(entry.takes))})" if entry.takes else ""))
+    outcome = entry.run(config, DockerLab(config.project), _say(out), catalogue.Options(**given))
+    print(outcome.render(), file=out)
+    return ExitStatus.OK if outcome.ok else ExitStatus.ERROR
+
+
+def _play_all(bugs: Sequence[Scenario], config: lab_config.LabConfig, lab: DockerLab, out: TextIO) -> int:
+    """Every production bug, one after the other (one that cannot be played is
+    reported and the rest go on), then a table."""
+    from lab.scenarios import engine
+
+    verdicts: list[engine.Verdict | engine.Failure] = []
+    for scenario in bugs:
         try:
-            verdict: catalogue.Verdict | catalogue.Failure = catalogue.play(scenario, config, lab, _say(out))
+            verdict: engine.Verdict | engine.Failure = engine.play(scenario, config, lab, _say(out))
         except LabError as error:
-            if len(chosen) == 1:
-                raise
-            verdict = catalogue.Failure(scenario, str(error))
+            verdict = engine.Failure(scenario, str(error))
         print(verdict.line(), file=out)
         verdicts.append(verdict)
-    if len(verdicts) > 1:
-        print(catalogue.render_table(verdicts), file=out)
+    print(engine.render_table(verdicts), file=out)
     return ExitStatus.OK if all(verdict.ok for verdict in verdicts) else ExitStatus.ERROR
 
 
@@ -403,6 +425,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "down": (_add_down, _cmd_down),
     "build": (_add_build, _cmd_build),
     "base": (_add_base, _cmd_base),
+    "clean": (_add_clean, _cmd_clean),
     "status": (_add_status, _cmd_status),
     "compose": (_add_compose, _cmd_compose),
     "evidence": (_add_evidence, _cmd_evidence),

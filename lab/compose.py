@@ -6,11 +6,11 @@ import os
 import subprocess
 from typing import Sequence
 
-from lab import preflight, real_spacedock
+from lab import preflight
+from lab.app import app_for
 from lab.config import LabConfig
 from lab.errors import LabError, LabTimeout, PrerequisiteMissing
 from lab.state import LabState
-
 
 # `up` waits for the back tier to be healthy before it starts the web containers
 UP_TIMEOUT_S = 600
@@ -34,7 +34,7 @@ class Compose:
         over Compose's own reading of .env, so a setting added to .env.example
         later reaches Compose even if an older .env lacks it. The real
         SpaceDock (APP=spacedock) has databases of its own."""
-        app = {"APP_DATABASE_SUFFIX": real_spacedock.DATABASE_SUFFIX if real_spacedock.wanted(self.config) else ""}
+        app = {"APP_DATABASE_SUFFIX": app_for(self.config).database_suffix}
         return {**os.environ, **self.config.settings, **app, **self.state.compose_environment()}
 
     def run(self, *args: str, capture: bool = False, check: bool = True,

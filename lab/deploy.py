@@ -1,42 +1,24 @@
-"""`lab deploy SERVICE [--ref REF]`: build the web image from a git ref of this
-repository (or take the working tree's) and put it on one web container, as
-production updates beta and alpha from their branches. On production only the
-idle container may be replaced; `lab swap --ref` then moves traffic to it."""
+"""Deploying: an image of the app (lab.app: built from a git ref, or the
+working tree's) put on one web container, as production updates beta and alpha
+from their branches. On production only the idle container may be replaced;
+a swap (lab.swap) then moves traffic to it."""
 from __future__ import annotations
 
-import io
-import subprocess
-import tarfile
-import tempfile
-from pathlib import Path
 from typing import Callable
 
-from lab import images, real_spacedock
+from lab import images
 from lab import state as lab_state
-from lab.commands.up import wait_until_healthy
+from lab.app import app_for
 from lab.compose import Compose
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
-from lab.git import git
+from lab.health import wait_until_healthy
 from lab.state import LabState
 from lab.topology import WEB_SERVICES
 
 Output = Callable[[str], None]
 DEPLOY_HEALTH_TIMEOUT_S = 120
-
-
-def build_ref(config: LabConfig, ref: str, out: Output) -> str:
-    """Build sdlab/web:<commit> from the files of `ref`; returns the image."""
-    commit = git(config.root, "rev-parse", "--verify", "--short=12", f"{ref}^{{commit}}")
-    version = git(config.root, "describe", "--always", "--abbrev=12", commit)
-    archive = subprocess.run(["git", "-C", str(config.root), "archive", "--format=tar", commit],
-                             check=True, capture_output=True).stdout
-    with tempfile.TemporaryDirectory(prefix="sdlab-ref-") as folder:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(folder, filter="data")
-        out(f"lab: building the web image from {ref} ({commit})")
-        return images.build(images.WEB, Path(folder), tag=commit, version=version, out=out)
 
 
 def deploy(config: LabConfig, lab: DockerLab, state: LabState, service: str, ref: str | None,
@@ -50,12 +32,9 @@ def deploy(config: LabConfig, lab: DockerLab, state: LabState, service: str, ref
     if service == state.live:
         raise LabError(f"{service} is the live production container; deploy to {state.idle} and swap",
                        hint=f"make swap REF={ref or '<ref>'}")
-    if real_spacedock.wanted(config):
-        # REF names a SpaceDock commit; none: the container's branch
-        image = real_spacedock.build(config, ref or config.get(real_spacedock.BRANCH_SETTINGS[service]), out)
-        state.images[service] = image
-    elif ref:
-        image = state.images[service] = build_ref(config, ref, out)
+    built = app_for(config).image_of(config, service, ref, out)
+    if built:
+        image = state.images[service] = built
     else:
         image = images.WEB.ref()
         state.images.pop(service, None)

@@ -151,11 +151,11 @@ class DockerLab:
 
     # --- acting inside ------------------------------------------------------------
 
-    def exec(self, service: str, command: Sequence[str], *, user: str = "") -> ExecResult:
+    def exec(self, service: str, command: Sequence[str], *, user: str = "", workdir: str | None = None) -> ExecResult:
         container = self.container(service)
         result = self._call(
             f"run {command[0]} in {service}",
-            lambda: container.exec_run(list(command), user=user, demux=False),
+            lambda: container.exec_run(list(command), user=user, workdir=workdir, demux=False),
         )
         return ExecResult(result.exit_code, (result.output or b"").decode(errors="replace"))
 
@@ -213,6 +213,14 @@ class DockerLab:
 
     def engine_version(self) -> str:
         return str(self._call("ask the engine its version", self.client.version).get("Version", "?"))
+
+    def image_refs(self, repositories: Sequence[str]) -> list[str]:
+        """Every local image's name:tag whose name is one of `repositories`."""
+        try:
+            tags = [tag for image in self.client.images.list() for tag in image.tags]
+        except (APIError, DockerException) as error:
+            raise LabError(f"could not list the images: {error}") from error
+        return sorted(tag for tag in tags if tag.rsplit(":", 1)[0] in repositories)
 
     def remove_images(self, refs: Sequence[str]) -> None:
         """Remove images (those present), so that the next build starts cold."""

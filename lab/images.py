@@ -1,18 +1,25 @@
 """The lab's images: the bookworm base, then one image per part, built with
-plain `docker build` (Compose v2 cannot build without buildx) and shown as they go."""
+plain `docker build` (Compose v2 cannot build without buildx) and shown as they
+go. Every image the lab builds is named here (BUILT), so that `make clean`
+removes them all."""
 from __future__ import annotations
 
 import collections
+import io
 import os
 import re
 import subprocess
+import tarfile
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
 from lab.config import LabConfig
+from lab.docker_ops import DockerLab
 from lab.errors import LabError
+from lab.git import git
 
 BASE_IMAGE = "sdlab/base:bookworm"
 LOCAL_TAG = "local"
@@ -44,6 +51,11 @@ IMAGES = (TRAFFICSERVER, WEB, STORAGEBOX, DB, REDIS)
 BROWSER = ImageSpec("sdlab/browser", "tests/browser", "Chromium, ChromeDriver and Selenium for the browser tests")
 # Built when `make bench` runs.
 BENCH = ImageSpec("sdlab/bench", "bench", "curl, wrk and nginx for the benchmark")
+# The real SpaceDock at one commit a tag (lab.spacedock.image assembles its context).
+SPACEDOCK = ImageSpec("sdlab/spacedock", ".", "the real SpaceDock at one commit", "Dockerfile")
+# Every image the lab builds, whatever its tag; the base is kept (it is
+# slow to make again and not the lab's own).
+BUILT = (*IMAGES, BROWSER, BENCH, SPACEDOCK)
 
 
 def ensure_base(config: LabConfig, out: Output = print, *, rebuild: bool = False) -> None:
@@ -101,8 +113,25 @@ def build(spec: ImageSpec, source: Path, *, tag: str = LOCAL_TAG, version: str =
     return ref
 
 
+def built_here(lab: DockerLab) -> list[str]:
+    """Every image of the lab's (BUILT) on this Docker engine, at any tag."""
+    return lab.image_refs([spec.name for spec in BUILT])
+
+
 def build_all(config: LabConfig, out: Output = print) -> None:
     version = source_version(config.root)
     for spec in IMAGES:
         build(spec, config.root, version=version, out=out)
 
+
+def build_from_ref(config: LabConfig, ref: str, out: Output) -> str:
+    """Build sdlab/web:<commit> from the files of `ref`; returns the image."""
+    commit = git(config.root, "rev-parse", "--verify", "--short=12", f"{ref}^{{commit}}")
+    version = git(config.root, "describe", "--always", "--abbrev=12", commit)
+    archive = subprocess.run(["git", "-C", str(config.root), "archive", "--format=tar", commit],
+                             check=True, capture_output=True).stdout
+    with tempfile.TemporaryDirectory(prefix="sdlab-ref-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+        out(f"lab: building the web image from {ref} ({commit})")
+        return build(WEB, Path(folder), tag=commit, version=version, out=out)

@@ -47,7 +47,7 @@ class ChunkPlan:
         return range(total) if self.order is None else self.order
 
 
-class SpaceDockClient:
+class StandInClient:
     def __init__(self, http: LabClient, host: str = "spacedock.info") -> None:
         self.http = http
         self.host = host
@@ -106,7 +106,7 @@ class SpaceDockClient:
         return next(v["downloads"] for v in self.mod(mod_id)["versions"] if v["friendly_version"] == version)
 
 
-def logged_in(config: LabConfig, host: str, *, test_tag: str = "") -> SpaceDockClient:
+def logged_in(config: LabConfig, host: str, *, test_tag: str = "") -> StandInClient:
     """A client logged in as the demo user `user` on the site `host`, in a
     session of its own (each site has its own cookie). Production's cookie is
     Secure (its protocol is https), so production is asked over TLS."""
@@ -114,6 +114,6 @@ def logged_in(config: LabConfig, host: str, *, test_tag: str = "") -> SpaceDockC
         http = LabClient(config.https_base, test_tag=test_tag, ca_file=lab_tls(config).ca_cert)
     else:
         http = LabClient(config.http_base, test_tag=test_tag)
-    spacedock = SpaceDockClient(http, host)
+    spacedock = StandInClient(http, host)
     spacedock.login("user", config.get("DEMO_PASSWORD"))
     return spacedock

@@ -1,4 +1,4 @@
-"""`lab status`: which production container is live, what every service runs
+"""The lab's status (`lab status`, and what `lab up` prints): which production container is live, what every service runs
 and how healthy it is, the storage mode, whether each Celery worker answers,
 and where to point a browser."""
 from __future__ import annotations
@@ -6,13 +6,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from lab import real_spacedock
+from lab.app import App
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.state import LabState
 from lab.topology import PRODUCTION_PAIR, SERVICES, SITES, WEB_SERVICES
 from lab.worker import CeleryWorkers
 
+# where apache/mount-storage.sh records the mode it chose, and why
 STORAGE_STATE_FILE = "/run/sdlab/storage"
 
 
@@ -47,9 +48,9 @@ def storage_mode(lab: DockerLab, service: str) -> str:
     return f"{fields.get('mode', '?')} ({fields.get('reason', 'no reason recorded')})"
 
 
-def gather(lab: DockerLab, state: LabState) -> LabStatus:
+def gather(lab: DockerLab, state: LabState, app: App) -> LabStatus:
     healths = lab.healths(SERVICES)
-    workers = CeleryWorkers(lab)
+    workers = CeleryWorkers(lab, app)
 
     def web_status(name: str) -> ServiceStatus:
         worker = "answers" if workers.answers(name) else "no answer"
@@ -63,7 +64,7 @@ def gather(lab: DockerLab, state: LabState) -> LabStatus:
     return LabStatus(live=state.live, services=services)
 
 
-def render_urls(config: LabConfig, live: str) -> str:
+def render_urls(config: LabConfig, live: str, app: App) -> str:
     idle = next(name for name in PRODUCTION_PAIR if name != live)
     port = config.http_port
 
@@ -82,7 +83,7 @@ def render_urls(config: LabConfig, live: str) -> str:
     lines += ["", "Every other name goes through the same ports with its Host header, e.g.",
               f"  curl -H 'Host: spacedock.info' {config.http_base}/"]
     lines += [row(site.host, goes_to(site.target, site.what)) for site in SITES if not site.browsable]
-    suffix = real_spacedock.DATABASE_SUFFIX if real_spacedock.wanted(config) else ""
+    suffix = app.database_suffix
     lines += [
         "",
         "Behind the web containers (published for tools and tests):",

@@ -1,4 +1,4 @@
-"""`lab swap [--ref REF]`: the blue-green swap of sd1a and sd1b, as production
+"""The blue-green swap of sd1a and sd1b, as production
 does it (the sd-prod-live.52k / sd1.52k aliases move on the front network),
 made safe:
 
@@ -11,7 +11,7 @@ made safe:
 5. report how long each step took.
 
 With --ref, the idle container is first rebuilt from that git ref and must
-come up healthy (lab.commands.deploy). Running `lab swap` again rolls back.
+come up healthy (lab.deploy). Swapping again rolls back.
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from typing import Callable
 
 from lab import live_alias
 from lab import state as lab_state
-from lab.commands.deploy import deploy
 from lab.config import LabConfig
+from lab.deploy import deploy
 from lab.docker_ops import DockerLab
 from lab.errors import LabError, LabTimeout
 from lab.http import LabClient, served_by

@@ -7,14 +7,15 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping, Sequence
 
-from lab import live_alias, real_spacedock
+from lab import live_alias
 from lab import state as lab_state
-from lab.commands.deploy import deploy
-from lab.commands.up import wait_until_healthy
 from lab.compose import Compose
 from lab.config import LabConfig
+from lab.deploy import deploy
 from lab.docker_ops import DockerLab
+from lab.health import wait_until_healthy
 from lab.interrupts import ctrl_c_held
+from lab.spacedock import image as spacedock_image
 
 Output = Callable[[str], None]
 
@@ -115,11 +116,11 @@ def deployed(config: LabConfig, refs: Mapping[str, str], out: Output = lambda li
     commits (built if need be), with `settings` changed for them, for a while;
     then the images and settings they had again."""
     before = dict(lab_state.load(config).images)
-    source = real_spacedock.checkout(config)
+    source = spacedock_image.checkout(config)
     changed = LabConfig(config.root, {**config.settings, **(settings or {})})
     # a container that runs the commit already, as configured, is left as it is
     moved = [service for service, ref in refs.items()
-             if settings or before.get(service) != real_spacedock.image_for(real_spacedock.resolve(source, ref))]
+             if settings or before.get(service) != spacedock_image.image_for(spacedock_image.resolve(source, ref))]
     docker_lab = DockerLab(config.project)
     try:
         for service in moved:

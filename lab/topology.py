@@ -1,4 +1,4 @@
-"""The lab's shape as DESIGN.md draws it: services, networks, aliases and the
+"""The lab's shape as docs/architecture.md draws it: services, networks, aliases and the
 host names ATS maps. Tests and commands take these facts from here."""
 from __future__ import annotations
 

@@ -1,23 +1,28 @@
-"""The Celery worker in each web container (the app's spacedock.tasks, on a
+"""The Celery worker in each web container (the app's Celery app, lab.app:
+the stand-in's spacedock.tasks or SpaceDock's KerbalStuff.celery:app, on a
 Redis database of the container's own), reached with `python3 -m celery` in
-the container, as the app's user: who answers, and queueing a task."""
+the container, as the app's user and from the app's directory (SpaceDock reads
+its config.ini and logging.ini from there): who answers, and queueing a task."""
 from __future__ import annotations
 
 import json
 
+from lab.app import App
 from lab.docker_ops import DockerLab, ExecResult
 from lab.errors import LabError
 
+# the stand-in's (app/spacedock/tasks.py)
 CALCULATE_MOD_SCORES = "spacedock.tasks.calculate_mod_scores"
 
 
 class CeleryWorkers:
-    def __init__(self, lab: DockerLab) -> None:
+    def __init__(self, lab: DockerLab, app: App) -> None:
         self._lab = lab
+        self._app = app
 
     def _celery(self, service: str, *arguments: str) -> ExecResult:
-        return self._lab.exec(service, ["python3", "-m", "celery", "--app", "spacedock.tasks", *arguments],
-                              user="www-data")
+        return self._lab.exec(service, ["python3", "-m", "celery", "--app", self._app.celery_app, *arguments],
+                              user="www-data", workdir=self._app.directory)
 
     def answering(self, service: str, timeout_s: float = 3.0) -> set[str]:
         """The workers that answer a ping on the service's broker within

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from lab import config as lab_config
-from lab.commands.up import wait_until_healthy
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
+from lab.health import wait_until_healthy
 from lab.topology import SERVICES
 
 # Every test run saves the lab's evidence when a test that talks to the lab fails.

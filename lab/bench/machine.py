@@ -6,7 +6,7 @@ import os
 import platform
 from pathlib import Path
 
-from lab.commands import status as status_command
+from lab import status
 from lab.docker_ops import DockerLab
 
 
@@ -17,4 +17,4 @@ def described(lab: DockerLab) -> dict[str, str]:
                       if line.startswith("MemTotal:"))
     return {"cores": str(os.cpu_count()), "cpu": cpu, "memory": f"{memory_kib / 1024 / 1024:.1f} GiB",
             "kernel": platform.release(), "docker": lab.engine_version(),
-            "storage": status_command.storage_mode(lab, "sd6")}
+            "storage": status.storage_mode(lab, "sd6")}

@@ -1,13 +1,15 @@
-"""A benchmark run written down: results.json (every sample), report.md (the
-tables, which `make bench` also prints) from lab.bench.figures.Results."""
+"""A benchmark run written down: results.json (every sample) and report.md
+(the tables, which `make bench` and `make cifs` also print) from
+lab.bench.figures.Results, in the tables the caller names (lab.bench.tables,
+lab.cifsvm.tables)."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from lab.bench.figures import Figure, Results, ratio
-from lab.cifsvm import measure as cifs_measure
 
 
 @dataclass(frozen=True)
@@ -16,24 +18,6 @@ class Table:
     title: str
     # the row every other row's median is divided by, column by column
     baseline: str | None = None
-
-
-TABLES = (
-    Table("downloads", "Downloads of one zip: MB/s (10^6 bytes), median (min–max) of the samples",
-          baseline="loopback baseline (nginx on the host)"),
-    Table("storage", "Apache reading a zip from the storage mount, per storage mode: MB/s"),
-    Table("load", "Load at a fixed concurrency (wrk): median (min–max) of the runs"),
-    Table("lab", "The lab's own operations: seconds"),
-    # lab.cifsvm: production's kernel CIFS mount in a QEMU VM
-    Table("cifs-mount", "Kernel CIFS in the VM: production's mount of the storage box"),
-    Table("cifs-reads", f"Kernel CIFS in the VM: a {cifs_measure.READ_MIB} MiB file read through the mount, MB/s "
-                        "(under emulation, TCG on the machine line, only the ratios carry over to real hardware)",
-          baseline="cache=strict (production)"),
-    Table("cifs-coherence", "Kernel CIFS in the VM: how long a replaced file stays stale through a mount, seconds "
-                            f"({cifs_measure.COHERENCE_BOUND_S:g} = not seen within "
-                            f"{cifs_measure.COHERENCE_BOUND_S:g} s)"),
-    Table("cifs-outage", "Kernel CIFS in the VM: a read while the storage box does not answer (docker pause)"),
-)
 
 
 def number(value: float) -> str:
@@ -80,21 +64,21 @@ def table_markdown(results: Results, table: Table) -> list[str]:
     return [*lines, "", *observed, *([""] if observed else [])]
 
 
-def markdown(results: Results) -> str:
+def markdown(results: Results, tables: Sequence[Table]) -> str:
     machine = ", ".join(f"{key} {value}" for key, value in results.machine.items())
     lines = [f"# sdlab benchmark, {results.started}{' (quick)' if results.quick else ''}", "",
              f"Machine: {machine}.", "",
              "Each figure is the median of its samples with the lowest and highest; every ratio "
              "divides two medians of this run.", ""]
-    for table in TABLES:
+    for table in tables:
         lines += table_markdown(results, table)
     return "\n".join(lines)
 
 
-def write(results: Results, folder: Path) -> Path:
+def write(results: Results, folder: Path, tables: Sequence[Table]) -> Path:
     """results.json and report.md in `folder`; returns report.md."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(results.to_json(), indent=2) + "\n")
     report = folder / "report.md"
-    report.write_text(markdown(results))
+    report.write_text(markdown(results, tables))
     return report

@@ -5,5 +5,7 @@ storage box through its published SMB port.
 image: the kernel and the initramfs, made once from Debian packages
 machine: QEMU, and shells in the guest (on TCP, forwarded from the host's loopback)
 mount: production's mount options and the guest's view of a mount
-measure: what `make cifs` reports
+probing: the VM booted against the storage box, ready for the probes
+measure: the probes, what `make cifs` reports
+tables: the report's tables
 """

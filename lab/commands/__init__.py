@@ -1,2 +1,3 @@
-"""One module per `lab` command; each returns data or raises LabError, and
-lab.cli does the printing."""
+"""What a `lab` command does beyond one call to the layers below: the test
+run, the benchmark's and the CIFS VM's runs, the browser tests. Only lab.cli
+imports this package; code two commands share lives below it."""

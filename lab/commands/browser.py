@@ -13,10 +13,10 @@ from typing import Callable
 
 from lab import evidence, images
 from lab import state as lab_state
-from lab.commands.up import require_running
 from lab.compose import Compose
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
+from lab.health import require_running
 
 Output = Callable[[str], None]
 

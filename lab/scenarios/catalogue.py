@@ -1,21 +1,31 @@
-"""Every scenario of the catalogue, in the order `make scenario` lists them
-and docs/scenarios.md tells them."""
+"""The scenario catalogue: every entry `make scenario` lists and plays, in the
+order docs/scenarios.md tells them. Production's bugs, each played twice (in
+production's configuration, then with the fix), on the stand-in or on
+SpaceDock's own commits; and faults, measured against the bounds they state.
+Every entry has one interface (Entry.run), so playing one is a lookup."""
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass, fields
+from typing import Callable, Protocol
 
-from lab import real_spacedock
+from lab.app import App
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
-from lab.scenarios import (anonymous_cookie, ats_restart, content_through_gunicorn, corrupt_zip_cached, db_restart,
-                           download_events_index, engine_restart, etag_zero, hidden_swap, missing_background,
-                           name_clash, purge_wrong_path, real_delete_version, real_purge_path, real_stale_reupload,
-                           shared_zip_deleted, stale_after_reupload, storage_outage, uncounted_downloads,
-                           upload_idle_timeout, worker_crash, worker_oom)
-from lab.scenarios.bounds import FaultReport
-from lab.scenarios.catalogue import Scenario
+from lab.scenarios import engine
+from lab.scenarios.bugs import (anonymous_cookie, content_through_gunicorn, corrupt_zip_cached, db_restart,
+                                download_events_index, etag_zero, hidden_swap, missing_background, name_clash,
+                                purge_wrong_path, shared_zip_deleted, stale_after_reupload, storage_outage,
+                                uncounted_downloads, upload_idle_timeout, worker_oom)
+from lab.scenarios.engine import Scenario
+from lab.scenarios.faults import ats_restart, engine_restart
+from lab.scenarios.faults import storage_outage as storage_away
+from lab.scenarios.faults import swap_under_load, worker_crash
+from lab.scenarios.spacedock import delete_version, purge_path, stale_reupload
 
-CATALOGUE: tuple[Scenario, ...] = (
+Output = Callable[[str], None]
+
+# Production's bugs on the stand-in (app/).
+STAND_IN_BUGS: tuple[Scenario, ...] = (
     stale_after_reupload.SCENARIO,
     purge_wrong_path.SCENARIO,
     corrupt_zip_cached.SCENARIO,
@@ -33,32 +43,79 @@ CATALOGUE: tuple[Scenario, ...] = (
     shared_zip_deleted.SCENARIO,
     db_restart.SCENARIO,
 )
-# What plays on the real SpaceDock (APP=spacedock), on its own commits.
-REAL_CATALOGUE: tuple[Scenario, ...] = (
-    real_delete_version.SCENARIO,
-    real_purge_path.SCENARIO,
-    real_stale_reupload.SCENARIO,
+# Production's bugs on SpaceDock's own commits (APP=spacedock).
+SPACEDOCK_BUGS: tuple[Scenario, ...] = (
+    delete_version.SCENARIO,
+    purge_path.SCENARIO,
+    stale_reupload.SCENARIO,
 )
 
 
-def real_catalogue_refs() -> list[str]:
+@dataclass(frozen=True)
+class Options:
+    """What a person may tell a play (each entry names those it reads)."""
+    how: str = "stopped"
+    clients: int = swap_under_load.CLIENTS
+    swaps: int = swap_under_load.SWAPS
+
+
+OPTIONS = tuple(option.name for option in fields(Options))
+
+
+class Outcome(Protocol):
+    @property
+    def ok(self) -> bool: ...
+
+    def render(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    what: str
+    run: Callable[[LabConfig, DockerLab, Output, Options], Outcome]
+    # the Options it reads; any other given is refused
+    takes: frozenset[str] = frozenset()
+    # a fault that disturbs more than the lab: its test runs only with this variable set to 1
+    opt_in: str = ""
+
+
+def bug(scenario: Scenario) -> Entry:
+    return Entry(scenario.name, f"{scenario.symptom} ({scenario.upstream})",
+                 lambda config, lab, out, options: engine.play(scenario, config, lab, out))
+
+
+FAULTS: tuple[Entry, ...] = (
+    Entry("worker-crash", "a gunicorn master killed in the idle, then the live container, under load",
+          lambda config, lab, out, options: worker_crash.run(config, lab, out)),
+    Entry("ats-restart", "ATS restarted under load: the time without answers, its cache kept",
+          lambda config, lab, out, options: ats_restart.run(config, lab, out)),
+    # restarting the engine stops every container on the machine
+    Entry("engine-restart", "the Docker engine restarted (ENGINE_RESTART_COMMAND), then make up: the same lab",
+          lambda config, lab, out, options: engine_restart.run(config, lab, out),
+          opt_in="SDLAB_TEST_ENGINE_RESTART"),
+    Entry("storage-away", "the storage box stopped or frozen (how=stopped|paused): downloads and /healthz "
+                          "against the lab's bounds",
+          lambda config, lab, out, options: storage_away.run(config, lab, options.how, out),
+          takes=frozenset({"how"})),
+    Entry("swap-under-load", "blue-green swaps while 20 clients keep asking (clients=, swaps=)",
+          lambda config, lab, out, options: swap_under_load.run(config, lab, out, clients=options.clients,
+                                                                swaps=options.swaps),
+          takes=frozenset({"clients", "swaps"})),
+)
+
+
+def bugs_for(app: App) -> tuple[Scenario, ...]:
+    """Production's bugs the app plays: the stand-in's, or SpaceDock's own."""
+    return SPACEDOCK_BUGS if app.is_spacedock else STAND_IN_BUGS
+
+
+def entries_for(app: App) -> dict[str, Entry]:
+    """Every entry the app plays, by name: its bugs, then the faults."""
+    return {entry.name: entry for entry in (*map(bug, bugs_for(app)), *FAULTS)}
+
+
+def spacedock_refs() -> list[str]:
     """The SpaceDock commits the real SpaceDock's scenarios move containers to."""
-    return list(dict.fromkeys(ref for scenario in REAL_CATALOGUE for variant in (scenario.production, scenario.fixed)
+    return list(dict.fromkeys(ref for scenario in SPACEDOCK_BUGS for variant in (scenario.production, scenario.fixed)
                               if variant for ref in variant.refs.values()))
-
-
-def catalogue_for(config: LabConfig) -> tuple[Scenario, ...]:
-    """The scenarios the lab's app can play: the stand-in's, or the real SpaceDock's."""
-    return REAL_CATALOGUE if real_spacedock.wanted(config) else CATALOGUE
-
-# Faults measured against their bounds (no production-and-fix pair): name ->
-# (what it does, how to run it).
-MEASURED: dict[str, tuple[str, Callable[[LabConfig, DockerLab, Callable[[str], None]], FaultReport]]] = {
-    "worker-crash": ("a gunicorn master killed in the idle, then the live container, under load",
-                     worker_crash.run),
-    "ats-restart": ("ATS restarted under load: the time without answers, its cache kept", ats_restart.run),
-    "engine-restart": ("the Docker engine restarted (ENGINE_RESTART_COMMAND), then make up: the same lab",
-                       engine_restart.run),
-}
-# restarting the engine stops every container on the machine: tested only when asked
-OPT_IN = {"engine-restart": "SDLAB_TEST_ENGINE_RESTART"}

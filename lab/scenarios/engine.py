@@ -1,5 +1,5 @@
-"""The production bug catalogue: each scenario plays the steps of one SpaceDock
-incident on the running lab twice, first in production's configuration for that
+"""The engine that plays production's bugs (the lists are in catalogue.py):
+each scenario plays the steps of one SpaceDock incident on the running lab twice, first in production's configuration for that
 bug, then with the fix, prints what a user would have seen, and ends with a
 verdict. The lab is put back as configured, also when interrupted with Ctrl-C,
 and checked: every container's settings, the live container, ATS's cache
@@ -21,15 +21,14 @@ from typing import Callable, ContextManager, Mapping
 
 import requests
 
-from lab import real_spacedock_client
 from lab import state as lab_state
 from lab.ats import TrafficServer
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, cache_result
-from lab.real_spacedock_client import RealSpaceDockClient
 from lab.smb import StorageBox
-from lab.spacedock import SpaceDockClient, logged_in
+from lab.spacedock import client as spacedock_client
+from lab.standin_client import StandInClient, logged_in
 from lab.switches import Switchboard, deployed
 from lab.topology import SERVICES
 
@@ -84,12 +83,12 @@ class Stage:
         extra = {} if timeout_s is None else {"timeout_s": timeout_s}
         return LabClient(self.config.http_base, test_tag=f"scenario {self.tag}", **extra)
 
-    def author(self, host: str) -> SpaceDockClient:
+    def author(self, host: str) -> StandInClient:
         return logged_in(self.config, host, test_tag=f"scenario {self.tag}")
 
-    def real_author(self, host: str) -> RealSpaceDockClient:
+    def real_author(self, host: str) -> spacedock_client.RealSpaceDockClient:
         """The demo user `user` on the real SpaceDock (APP=spacedock), over TLS."""
-        return real_spacedock_client.logged_in(self.config, host, test_tag=f"scenario {self.tag}")
+        return spacedock_client.logged_in(self.config, host, test_tag=f"scenario {self.tag}")
 
     def name(self, prefix: str) -> str:
         """A mod name no other play or test uses."""
@@ -173,6 +172,8 @@ class Verdict:
             verdict = f"reproduced: {self.scenario.symptom}; fixed by {self.scenario.fix}: gone"
         return verdict if self.put_back else f"{verdict} (but the lab was not put back as it was)"
 
+    render = line
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -183,6 +184,8 @@ class Failure:
 
     def line(self) -> str:
         return f"could not play {self.scenario.name}: {self.error}"
+
+    render = line
 
 
 def _variant(config: LabConfig, board: Switchboard, variant: Variant, out: Output) -> ContextManager[LabConfig]:

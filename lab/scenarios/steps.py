@@ -8,8 +8,8 @@ import requests
 
 from lab.errors import LabError
 from lab.http import cache_result
-from lab.scenarios.catalogue import Seen, Stage, short_sha
-from lab.spacedock import SpaceDockClient, make_zip
+from lab.scenarios.engine import Seen, Stage, short_sha
+from lab.standin_client import StandInClient, make_zip
 
 ZIP_BYTES = 200_000
 # the sites the plays use: beta runs production's switches and sends downloads
@@ -26,14 +26,14 @@ def expect(response: requests.Response, status: int, what: str) -> requests.Resp
     return response
 
 
-def new_mod(spacedock: SpaceDockClient, name: str, data: bytes) -> dict:
+def new_mod(spacedock: StandInClient, name: str, data: bytes) -> dict:
     """A new mod with version 1.0 of `data`; its API answer (id, version_id, storage_path)."""
     return expect(spacedock.create_mod(name, "1.0", data), 201, f"creating {name}").json()
 
 
 @dataclass(frozen=True)
 class CachedMod:
-    spacedock: SpaceDockClient
+    spacedock: StandInClient
     mod: dict
     content: str  # the zip's /content/ path
 

@@ -13,7 +13,7 @@ import requests
 from lab.config import LabConfig
 from lab.errors import LabError
 from lab.http import LabClient
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 from lab.tls import lab_tls
 
 Output = Callable[[str], None]

@@ -4,9 +4,9 @@ SpaceDock checkout SPACEDOCK_SRC names, built FROM the stand-in's web image
 
 The lab's repository holds none of SpaceDock's code: the image's context is
 assembled in a temporary folder from the checkout (a shallow clone at the
-commit), the commit's frontend built on the host (lab.frontend, cached per
-version of frontend/) and the Python packages Debian's do not serve (lab.spacedock_wheels:
-for a commit from before SpaceDock's Flask 2, those of its time)."""
+commit), the commit's frontend built on the host (npm_build.py, cached per
+version of frontend/) and the Python packages Debian's do not serve
+(wheels.py: for a commit from before SpaceDock's Flask 2, those of its time)."""
 from __future__ import annotations
 
 import re
@@ -16,30 +16,21 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Mapping
 
-from lab import frontend, images, spacedock_wheels
+from lab import images
 from lab.config import LabConfig
 from lab.errors import LabError
 from lab.git import git
+from lab.spacedock import npm_build, wheels
 
 Output = Callable[[str], None]
 
-APP = "spacedock"
-STAND_IN = "stand-in"
 # its databases are the stand-in's names with this after them (compose.yaml)
 DATABASE_SUFFIX = "_real"
-IMAGE = images.ImageSpec("sdlab/spacedock", ".", "the real SpaceDock at one commit", "Dockerfile")
+IMAGE = images.SPACEDOCK
 # Each web container's branch, as production deploys them; .env may name others.
 BRANCH_SETTINGS = {"sd1a": "SPACEDOCK_PRODUCTION_REF", "sd1b": "SPACEDOCK_PRODUCTION_REF",
                    "sd2": "SPACEDOCK_BETA_REF", "sd6": "SPACEDOCK_ALPHA_REF"}
-LAB_FILES = Path(__file__).resolve().parent.parent / "real-spacedock"
-
-
-def wanted(config: LabConfig) -> bool:
-    """Whether the lab runs the real SpaceDock (APP=spacedock) or the stand-in."""
-    app = config.settings.get("APP", STAND_IN) or STAND_IN
-    if app not in (APP, STAND_IN):
-        raise LabError(f"APP must be {STAND_IN} or {APP}, not {app!r}")
-    return app == APP
+LAB_FILES = Path(__file__).resolve().parents[2] / "real-spacedock"
 
 
 def is_real(image: str) -> bool:
@@ -90,7 +81,7 @@ def database_schema(source: Path, commit: str) -> str:
     """'' for a commit that runs on its branch's database, migrated as a deploy
     does; a commit from before Flask 2 gets a database of its own, named with
     its alembic head (the branch's is migrated past what the code knows)."""
-    return alembic_head(source, commit) if spacedock_wheels.of_its_time(source, commit) else ""
+    return alembic_head(source, commit) if wheels.of_its_time(source, commit) else ""
 
 
 def _tag(commit: str) -> str:
@@ -119,9 +110,9 @@ def build(config: LabConfig, ref: str, out: Output) -> str:
         out(f"lab: SpaceDock {ref} is {commit[:12]} ({git(src, 'log', '-1', '--format=%ad %s', '--date=short')})")
         # cached by frontend/'s tree: commits whose frontend is the same share one build
         static = cache / "static" / (git(src, "rev-parse", "HEAD:frontend") if (src / "frontend").is_dir() else commit)
-        shutil.copytree(frontend.built(src, static, cache / "npm", out), context / "static")
+        shutil.copytree(npm_build.built(src, static, cache / "npm", out), context / "static")
         (context / "wheels").mkdir()
-        for release in spacedock_wheels.for_commit(source, commit, cache, out):
+        for release in wheels.for_commit(source, commit, cache, out):
             shutil.copy2(release, context / "wheels")
         shutil.copytree(LAB_FILES, context / "lab", ignore=shutil.ignore_patterns("Dockerfile", "*.txt"))
         shutil.copyfile(LAB_FILES / "Dockerfile", context / "Dockerfile")

@@ -42,7 +42,7 @@ FROM_DEBIAN = ("pillow", "psycopg2", "psycopg2-binary", "cffi", "gunicorn", "set
 # Releases the floor (python3.11.txt) raises to, and when they were out:
 # celery 5.0.5 and its kombu, amqp and vine are of 2020-12.
 RAISED_AS_OF = ({"celery", "kombu", "amqp", "vine"}, "2021-01-01T00:00:00Z")
-FLOOR = Path(__file__).resolve().parent.parent / "real-spacedock" / "python3.11.txt"
+FLOOR = Path(__file__).resolve().parents[2] / "real-spacedock" / "python3.11.txt"
 # Wheels the image's CPython 3.11 on x86_64 bookworm (glibc 2.36) can install.
 WHEEL_TARGET = ("--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
                 "--abi", "cp311", "--abi", "abi3", "--abi", "none",

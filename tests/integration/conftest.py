@@ -16,12 +16,12 @@ from lab import database as lab_database
 from lab import live_alias
 from lab import state as lab_state
 from lab.ats import TrafficServer
-from lab.commands.up import wait_until_healthy
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
+from lab.health import wait_until_healthy
 from lab.http import LabClient
 from lab.smb import StorageBox
-from lab.spacedock import SpaceDockClient, logged_in
+from lab.standin_client import StandInClient, logged_in
 from lab.switches import switched
 from lab.topology import SERVICES
 
@@ -60,8 +60,8 @@ def client(config: LabConfig, docker_lab: DockerLab, request: pytest.FixtureRequ
 
 @pytest.fixture
 def author(config: LabConfig, client: LabClient):
-    """author(host) -> a SpaceDockClient logged in as the demo user `user` on that site."""
-    def log_in(host: str = "spacedock.info") -> SpaceDockClient:
+    """author(host) -> a StandInClient logged in as the demo user `user` on that site."""
+    def log_in(host: str = "spacedock.info") -> StandInClient:
         return logged_in(config, host, test_tag=client.test_tag)
     return log_in
 

@@ -9,9 +9,10 @@ import time
 
 import pytest
 
-from lab.commands.up import wait_until_healthy
+from lab.app import APPS, STAND_IN
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
+from lab.health import wait_until_healthy
 from lab.http import LabClient
 from lab.topology import WEB_SERVICES
 from lab.waiting import poll_until
@@ -27,7 +28,7 @@ UNSCORED = -1_000_000
 def workers(docker_lab: DockerLab) -> CeleryWorkers:
     """The workers, each answering: one that lost Redis (a test stopped it)
     is started again a minute later."""
-    workers = CeleryWorkers(docker_lab)
+    workers = CeleryWorkers(docker_lab, APPS[STAND_IN])
     for service in WEB_SERVICES:
         poll_until(lambda service=service: workers.answers(service), timeout_s=90,
                    awaited=f"{service}'s Celery worker to answer")

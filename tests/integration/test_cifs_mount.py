@@ -14,7 +14,7 @@ import pytest
 from lab.cifsvm import image as vm_image
 from lab.cifsvm import machine as vm
 from lab.cifsvm.mount import SHARE, Mount, options_shown, session
-from lab.commands.cifs import cache
+from lab.cifsvm.probing import cache
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.smb import StorageBox

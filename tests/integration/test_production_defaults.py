@@ -12,7 +12,7 @@ import pytest
 from lab.ats import TrafficServer
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, cache_result
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 ONE_HOUR_S = "3600"
 PRODUCTION_PORTS = ("8004", "8006", "8009", "8010", "8011", "8012", "8013", "8014")

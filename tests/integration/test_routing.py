@@ -1,4 +1,4 @@
-"""Every host name in DESIGN.md reaches the right web container through ATS."""
+"""Every host name in docs/architecture.md reaches the right web container through ATS."""
 from __future__ import annotations
 
 import pytest

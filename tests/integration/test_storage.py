@@ -14,7 +14,7 @@ from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.http import LabClient, served_by
 from lab.smb import StorageBox, probe_session
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 
 @pytest.fixture

@@ -1,34 +1,34 @@
 """When the storage box stops or freezes, downloads and /healthz fail with a
 clear 503 within the lab's bounds, no request hangs, and service returns by
-itself when the box does (lab.scenarios.storage_outage)."""
+itself when the box does (lab.scenarios.faults.storage_outage)."""
 from __future__ import annotations
 
 import pytest
 
-from lab.commands.up import wait_until_healthy
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
-from lab.scenarios import storage_outage
-from lab.scenarios.storage_outage import ANSWER_BOUND_S, RECOVERED_WITHIN_S, REFUSED_WITHIN_S
+from lab.health import wait_until_healthy
+from lab.scenarios.faults import storage_outage
+from lab.scenarios.outage import ANSWER_BOUND_S, RECOVERED_WITHIN_S, REFUSED_WITHIN_S, OutageReport
 from lab.topology import SERVICES
 from lab.waiting import poll_until
 
 
-@pytest.fixture(scope="module", params=["stopped", "paused"])
-def outage(request: pytest.FixtureRequest, config: LabConfig, docker_lab: DockerLab) -> storage_outage.OutageReport:
+@pytest.fixture(scope="module", params=storage_outage.HOWS)
+def outage(request: pytest.FixtureRequest, config: LabConfig, docker_lab: DockerLab) -> OutageReport:
     return storage_outage.run(config, docker_lab, request.param, out=lambda line: None)
 
 
-def test_every_probe_answers_503_within_the_bound(outage: storage_outage.OutageReport) -> None:
+def test_every_probe_answers_503_within_the_bound(outage: OutageReport) -> None:
     assert outage.refused_after_s <= REFUSED_WITHIN_S, outage.render()
 
 
-def test_no_request_waits_past_the_answer_bound(outage: storage_outage.OutageReport) -> None:
+def test_no_request_waits_past_the_answer_bound(outage: OutageReport) -> None:
     assert all(answer.status is not None for answer in outage.answers), outage.render()
     assert outage.slowest_answer_s <= ANSWER_BOUND_S, outage.render()
 
 
-def test_service_returns_by_itself_within_the_bound(outage: storage_outage.OutageReport) -> None:
+def test_service_returns_by_itself_within_the_bound(outage: OutageReport) -> None:
     assert outage.recovered_after_s <= RECOVERED_WITHIN_S, outage.render()
 
 

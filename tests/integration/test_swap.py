@@ -15,18 +15,18 @@ import pytest
 
 from lab import live_alias
 from lab import state as lab_state
-from lab.commands.deploy import deploy
-from lab.commands.up import wait_until_healthy
-from lab.commands.swap import SwapRefused, swap
 from lab.config import REPO_ROOT, LabConfig
+from lab.deploy import deploy
 from lab.docker_ops import DockerLab
 from lab.faults import throttled
+from lab.health import wait_until_healthy
 from lab.http import LabClient, served_by
 from lab.load import Load
-from lab.scenarios import swap_under_load
+from lab.scenarios.faults import swap_under_load
 from lab.smb import StorageBox
+from lab.standin_client import make_zip
+from lab.swap import SwapRefused, swap
 from lab.switches import switched
-from lab.spacedock import make_zip
 from lab.topology import FRONT_NETWORK
 
 QUIET = lambda line: None  # noqa: E731  (the swap's progress lines)

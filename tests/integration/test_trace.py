@@ -5,8 +5,8 @@ from typing import Iterator
 
 import pytest
 
+from lab import trace
 from lab.ats import Target
-from lab.commands import trace
 from lab.docker_ops import DockerLab
 from lab.http import LabClient
 from lab.topology import FRONT_NETWORK, own_alias

@@ -1,4 +1,4 @@
-"""The Via header has production's two forms (DESIGN.md): ATS alone for a file
+"""The Via header has production's two forms (docs/architecture.md): ATS alone for a file
 Apache served from disk, Apache and ATS for a response from gunicorn."""
 from __future__ import annotations
 

@@ -8,13 +8,13 @@ from typing import Callable
 import pytest
 
 from lab import database as lab_database
-from lab import real_spacedock
 from lab import state as lab_state
+from lab.app import APPS, SPACEDOCK
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient
-from lab.real_spacedock_client import Mod, RealSpaceDockClient, logged_in
-from lab.spacedock import make_zip
+from lab.spacedock.client import Mod, RealSpaceDockClient, logged_in
+from lab.standin_client import make_zip
 from lab.topology import WEB_SERVICES
 
 DATABASES = {"spacedock.info": "spacedock", "beta.spacedock.info": "spacedock_beta",
@@ -24,7 +24,7 @@ DATABASES = {"spacedock.info": "spacedock", "beta.spacedock.info": "spacedock_be
 @pytest.fixture(scope="session", autouse=True)
 def real_spacedock_runs(config: LabConfig, docker_lab: DockerLab) -> None:
     images = lab_state.load(config).images
-    stand_ins = [service for service in WEB_SERVICES if not real_spacedock.is_real(images.get(service, ""))]
+    stand_ins = [service for service in WEB_SERVICES if not APPS[SPACEDOCK].runs(images.get(service, ""))]
     if stand_ins:
         pytest.fail(f"{', '.join(stand_ins)} run the stand-in: `make up APP=spacedock` first", pytrace=False)
 
@@ -61,5 +61,5 @@ def published(author: Callable[[str], RealSpaceDockClient]) -> Callable[..., tup
 @pytest.fixture
 def sql(docker_lab: DockerLab) -> Callable[[str, str], str]:
     """sql(host, query) -> psql's output in that site's real-SpaceDock database."""
-    return lambda host, query: lab_database.query(docker_lab, DATABASES[host] + real_spacedock.DATABASE_SUFFIX,
+    return lambda host, query: lab_database.query(docker_lab, DATABASES[host] + APPS[SPACEDOCK].database_suffix,
                                                   query)

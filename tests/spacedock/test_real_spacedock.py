@@ -11,12 +11,17 @@ from typing import Callable
 
 import pytest
 
+from lab import state as lab_state
+from lab import status
+from lab.app import app_for
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, served_by, via_hops
-from lab.real_spacedock import checkout, resolve
-from lab.real_spacedock_client import BROWSER, DEMO_MODS, Mod, RealSpaceDockClient
-from lab.scenarios import swap_under_load
+from lab.scenarios.faults import swap_under_load
+from lab.spacedock.client import BROWSER, DEMO_MODS, Mod, RealSpaceDockClient
+from lab.spacedock.image import checkout, resolve
+from lab.topology import WEB_SERVICES
+from lab.waiting import poll_until
 
 SITES = [("spacedock.info", "SPACEDOCK_PRODUCTION_REF"), ("beta.spacedock.info", "SPACEDOCK_BETA_REF"),
          ("alpha.spacedock.info", "SPACEDOCK_ALPHA_REF")]
@@ -110,3 +115,16 @@ def test_make_up_published_demo_mods_through_spacedock_s_api(visitor: LabClient,
 
     assert listed.status_code == 200
     assert {mod["name"] for mod in listed.json()["mods"]} >= set(DEMO_MODS)
+
+
+def test_status_hears_spacedock_s_own_celery_worker_in_every_web_container(config: LabConfig,
+                                                                            docker_lab: DockerLab) -> None:
+    app = app_for(config)
+
+    def workers() -> dict[str, str]:
+        gathered = status.gather(docker_lab, lab_state.load(config), app)
+        return {name: gathered.service(name).worker for name in WEB_SERVICES}
+
+    # a worker that has just started takes a moment to answer; the deadline's message shows the last look
+    poll_until(lambda: set(workers().values()) == {"answers"}, timeout_s=60, interval_s=2,
+               awaited="every web container's Celery worker to answer make status", last_state=lambda: str(workers()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lab.errors import LabError
 from lab.http import cache_result
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import ALPHA, expect
 
 # the front page and two demo mods, which every lab's alpha has

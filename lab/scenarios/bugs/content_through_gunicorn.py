@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from lab.errors import LabError
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, expect
 from lab.smb import StorageBox
 from lab.waiting import poll_until

@@ -7,9 +7,9 @@ file into place: a download meanwhile gets a 404, which ATS does not keep."""
 from __future__ import annotations
 
 from lab.http import cache_result
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant, short_sha
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant, short_sha
 from lab.scenarios.steps import BETA, expect, new_mod
-from lab.spacedock import CHUNK_BYTES, ChunkPlan, make_zip
+from lab.standin_client import CHUNK_BYTES, ChunkPlan, make_zip
 
 CHUNKS = 3
 

@@ -5,7 +5,7 @@ is down, fails with 500. The fix tests each connection before use, waits out
 a refused one, and runs again a read whose connection was cut under it."""
 from __future__ import annotations
 
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.restart_under_load import restarted_under_load
 from lab.scenarios.steps import BETA
 

@@ -12,9 +12,9 @@ import time
 
 from lab import database
 from lab.interrupts import ctrl_c_held
-from lab.scenarios.catalogue import PRODUCTION, Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import PRODUCTION, Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, BETA_DATABASE, expect, new_mod
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 DB = BETA_DATABASE
 INDEX = "ix_downloadevent_version_id_created"

@@ -4,9 +4,9 @@ mtime, 0). A client that kept one download and asks for another with
 `If-None-Match: "0"` is told 304 Not Modified and keeps the wrong zip."""
 from __future__ import annotations
 
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, expect, new_mod
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 
 def play(stage: Stage, variant: str) -> Seen:

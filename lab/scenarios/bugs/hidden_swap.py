@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections import Counter
 
 from lab import state as lab_state
-from lab.commands.swap import swap
 from lab.http import served_by
 from lab.interrupts import ctrl_c_held
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
+from lab.swap import swap
 
 REQUESTS = 20
 

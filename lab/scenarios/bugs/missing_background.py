@@ -7,9 +7,9 @@ background is set, and a page never reads storage (THUMBNAILS=stored)."""
 from __future__ import annotations
 
 from lab.database import query
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, BETA_DATABASE, expect, new_mod
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 
 def set_background(stage: Stage, mod_id: int, background: str | None) -> None:

@@ -3,9 +3,9 @@ makes equal ("Clash x" and "Clash_x") share one file on storage, so the second
 mod's upload overwrites the first mod's published zip."""
 from __future__ import annotations
 
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant, short_sha
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant, short_sha
 from lab.scenarios.steps import BETA, new_mod
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 
 def play(stage: Stage, variant: str) -> Seen:

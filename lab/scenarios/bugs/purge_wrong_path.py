@@ -3,9 +3,9 @@ storage mount (`…/content//storage/…`) instead of its URL, so ATS keeps
 serving the old zip under the URL everyone downloads."""
 from __future__ import annotations
 
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant, short_sha
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant, short_sha
 from lab.scenarios.steps import BETA, ZIP_BYTES, expect, mod_with_cached_zip, served_against_stored
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 
 def play(stage: Stage, variant: str) -> Seen:

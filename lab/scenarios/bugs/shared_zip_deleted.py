@@ -5,10 +5,10 @@ name differs only in a character secure_filename drops, so both mods' 1.0
 are one file; deleting the duplicate's 1.0 removes it."""
 from __future__ import annotations
 
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, expect, new_mod
 from lab.smb import StorageBox
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 
 def play(stage: Stage, variant: str) -> Seen:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from lab.scenarios.catalogue import PRODUCTION, Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import PRODUCTION, Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import expect, new_mod
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 SITE = "spacedock.info"
 DOWNLOADS = 5

@@ -20,9 +20,9 @@ from urllib3 import encode_multipart_formdata
 
 from lab import database
 from lab.errors import LabError
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, BETA_DATABASE
-from lab.spacedock import chunk_fields, make_zip
+from lab.standin_client import chunk_fields, make_zip
 from lab.waiting import poll_until
 
 # ATS_TIMEOUTS=before-250-fast's transaction_no_activity_timeout_in

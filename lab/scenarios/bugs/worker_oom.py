@@ -7,7 +7,7 @@ instance of 6 workers fits in and 6 instances do not."""
 from __future__ import annotations
 
 from lab.load import Load
-from lab.scenarios.catalogue import FIXED, PRODUCTION, Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import FIXED, PRODUCTION, Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA
 from lab.waiting import poll_until
 

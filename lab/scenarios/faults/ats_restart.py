@@ -17,7 +17,7 @@ from lab.errors import LabError
 from lab.http import LabClient, cache_result
 from lab.scenarios.bounds import Bound, FaultReport
 from lab.scenarios.restart_under_load import restarted_under_load
-from lab.spacedock import SpaceDockClient
+from lab.standin_client import StandInClient
 from lab.waiting import poll_until
 
 SITE = "spacedock.info"
@@ -46,7 +46,7 @@ def age(answer: requests.Response) -> int:
 def long_held(client: LabClient) -> str:
     """The copy whose survival across a restart is checked, production's first
     demo background; asking for it early spares the wait in `written_down`."""
-    path = f"/content/{SpaceDockClient(client, SITE).mod(1)['background']}"
+    path = f"/content/{StandInClient(client, SITE).mod(1)['background']}"
     held_copy(client, path)
     return path
 

@@ -12,15 +12,14 @@ from typing import Callable
 import docker
 from docker.errors import DockerException
 
-from lab import database, live_alias
+from lab import database, live_alias, stack
 from lab import state as lab_state
-from lab.commands import up
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.http import LabClient, cache_result, served_by
-from lab.scenarios import ats_restart
 from lab.scenarios.bounds import Bound, FaultReport
+from lab.scenarios.faults import ats_restart
 from lab.waiting import poll_until
 
 SITE = "spacedock.info"
@@ -52,7 +51,7 @@ def run(config: LabConfig, lab: DockerLab, out: Callable[[str], None]) -> FaultR
     poll_until(engine_answers, timeout_s=ENGINE_BOUND_S, awaited="the Docker engine to answer again")
     engine_back = time.monotonic()
     out(f"fault: the engine answers after {engine_back - began:.1f} s; make up")
-    up.run(config, out, build=False)
+    stack.up(config, out, build=False)
     healthy = time.monotonic()
     live_after = live_alias.holders(lab)
     answer = LabClient(config.http_base).get("/version", host=SITE)

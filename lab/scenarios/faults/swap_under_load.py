@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from lab import state as lab_state
-from lab.commands.swap import SwapReport, swap
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.load import Load
+from lab.swap import SwapReport, swap
 
 CLIENTS = 20
 SWAPS = 5
@@ -39,6 +39,11 @@ class LoadReport:
     swaps: list[SwapUnderLoad] = field(default_factory=list)
     requests: int = 0
     failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No request failed, and ATS followed every swap within FOLLOW_BOUND_S."""
+        return not self.failures and all(item.last_old_after_s <= FOLLOW_BOUND_S for item in self.swaps)
 
     def render(self) -> str:
         lines = [f"{len(self.swaps)} swaps under {self.clients} concurrent clients: {self.requests} requests, "

@@ -7,10 +7,10 @@ master's 6517c0e, then on alpha (sd6) at dbd0b53 (a container at another
 commit is moved there for the play); needs APP=spacedock."""
 from __future__ import annotations
 
-from lab.real_spacedock_client import BROWSER
-from lab.scenarios.catalogue import PRODUCTION, Scenario, Seen, Stage, Variant
+from lab.scenarios.engine import PRODUCTION, Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import ALPHA, BETA, ZIP_BYTES
-from lab.spacedock import make_zip
+from lab.spacedock.client import BROWSER
+from lab.standin_client import make_zip
 
 
 def play(stage: Stage, variant: str) -> Seen:

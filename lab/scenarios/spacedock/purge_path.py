@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from lab.ats import TrafficServer
 from lab.http import cache_result
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant, short_sha
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant, short_sha
 from lab.scenarios.steps import ZIP_BYTES
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 from lab.waiting import poll_until
 
 SITE = "spacedock.info"

@@ -5,15 +5,15 @@ SpaceDock sent no PURGE then (ac7b6e2, the last merge before PR #313). PR
 at each commit, with a CDN redirect as production's (BETA_CDN_DOMAIN): 2020's
 downloads redirect to http://<cdn-domain>/<path>, and #313 purges that URL;
 needs APP=spacedock. Commits of 2020 run on releases of their time
-(lab/spacedock_wheels.py) and a database of their own schema."""
+(lab/spacedock/wheels.py) and a database of their own schema."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from lab.real_spacedock_client import BROWSER
-from lab.scenarios.catalogue import Scenario, Seen, Stage, Variant, short_sha
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant, short_sha
 from lab.scenarios.steps import BETA, ZIP_BYTES, expect
-from lab.spacedock import make_zip
+from lab.spacedock.client import BROWSER
+from lab.standin_client import make_zip
 
 # beta's /content/, answered by sd2's Apache from its share and cached by ATS
 CDN = {"BETA_CDN_DOMAIN": f"{BETA}/content"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from lab.http import LabClient
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 HOSTS = ["spacedock.info", "beta.spacedock.info", "alpha.spacedock.info"]
 

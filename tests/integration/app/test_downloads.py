@@ -11,7 +11,7 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, cache_result, served_by, via_hops
 from lab.smb import StorageBox
-from lab.spacedock import SpaceDockClient, make_zip
+from lab.standin_client import StandInClient, make_zip
 
 MIB = 1024 * 1024
 FROM_DISK = ["http/1.1 localhost (52K)"]
@@ -28,7 +28,7 @@ def content_path(location: str) -> str:
 
 
 @pytest.fixture
-def production_mod(author, unique: str) -> tuple[SpaceDockClient, dict, bytes]:
+def production_mod(author, unique: str) -> tuple[StandInClient, dict, bytes]:
     """A 5 MiB mod uploaded to production in three 2 MiB chunks."""
     spacedock = author("spacedock.info")
     data = make_zip(5 * MIB, unique)
@@ -38,7 +38,7 @@ def production_mod(author, unique: str) -> tuple[SpaceDockClient, dict, bytes]:
 
 
 def test_chunked_upload_on_production_downloads_identically_from_sd1a_and_sd1b(
-    client: LabClient, production_mod: tuple[SpaceDockClient, dict, bytes]
+    client: LabClient, production_mod: tuple[StandInClient, dict, bytes]
 ) -> None:
     _, mod, data = production_mod
     for host, container in (("sd1a.52k.de", "sd1a"), ("sd1b.52k.de", "sd1b")):
@@ -52,7 +52,7 @@ def test_chunked_upload_on_production_downloads_identically_from_sd1a_and_sd1b(
 
 
 def test_cdn_redirect_leads_to_bytes_apache_serves_from_content(
-    client: LabClient, production_mod: tuple[SpaceDockClient, dict, bytes]
+    client: LabClient, production_mod: tuple[StandInClient, dict, bytes]
 ) -> None:
     _, mod, data = production_mod
 
@@ -66,7 +66,7 @@ def test_cdn_redirect_leads_to_bytes_apache_serves_from_content(
 
 
 def test_only_requests_that_reach_the_app_move_the_counter(
-    client: LabClient, production_mod: tuple[SpaceDockClient, dict, bytes]
+    client: LabClient, production_mod: tuple[StandInClient, dict, bytes]
 ) -> None:
     spacedock, mod, _ = production_mod
     content = f"/content/{mod['storage_path']}"

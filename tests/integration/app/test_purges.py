@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lab.http import LabClient, cache_result
-from lab.spacedock import make_zip
+from lab.standin_client import make_zip
 
 SITES = {"production": "spacedock.info", "beta": "beta.spacedock.info", "alpha": "alpha.spacedock.info"}
 

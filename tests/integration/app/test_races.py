@@ -19,7 +19,7 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient
 from lab.smb import StorageBox
-from lab.spacedock import SpaceDockClient, make_zip
+from lab.standin_client import StandInClient, make_zip
 from lab.waiting import poll_until
 
 MIB = 1024 * 1024
@@ -45,7 +45,7 @@ def at_once(*calls: Callable[[], Response]) -> list[Response]:
 def test_a_double_click_on_upload_makes_one_version_and_one_intact_zip(author, config: LabConfig, unique: str,
                                                                        site: str) -> None:
     host, share = SITES[site]
-    clicks: list[SpaceDockClient] = [author(host), author(host)]
+    clicks: list[StandInClient] = [author(host), author(host)]
     data = make_zip(5 * MIB, unique)
 
     answers = at_once(*(lambda click=click, n=n: click.create_mod(f"Race {unique}", "1.0", data,

@@ -10,11 +10,11 @@ from requests import Response
 from lab.config import LabConfig
 from lab.http import LabClient
 from lab.smb import StorageBox
-from lab.spacedock import ChunkPlan, SpaceDockClient, make_zip
+from lab.standin_client import ChunkPlan, StandInClient, make_zip
 
 ALPHA = "alpha.spacedock.info"
 CHUNK = 64 * 1024
-Upload = Callable[[SpaceDockClient, str], Response]
+Upload = Callable[[StandInClient, str], Response]
 
 
 def stored_files(config: LabConfig, share: str) -> set[str]:
@@ -64,7 +64,7 @@ def test_bad_upload_gets_a_json_4xx_with_a_reason_and_leaves_nothing_in_safe_mod
 
 
 def test_upload_without_a_login_is_401(client: LabClient, unique: str) -> None:
-    response = SpaceDockClient(client, ALPHA).create_mod(f"Lab {unique}", "1.0", make_zip(1000, unique))
+    response = StandInClient(client, ALPHA).create_mod(f"Lab {unique}", "1.0", make_zip(1000, unique))
 
     assert response.status_code == 401
     assert response.json() == {"error": True, "reason": "you must be logged in"}

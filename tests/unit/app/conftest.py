@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+import werkzeug.security
 from flask import Flask
 from flask.testing import FlaskClient
-import werkzeug.security
 from sqlalchemy.orm import Session
 
 from spacedock import create_app, database, models, seed

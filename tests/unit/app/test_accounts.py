@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.unit.conftest import PASSWORD, AppFactory, log_in
+from tests.unit.app.conftest import PASSWORD, AppFactory, log_in
 
 
 @pytest.mark.parametrize("path", ["/", "/mod/1/Near%20Future%20Electrical", "/login", "/api/mod/1"])

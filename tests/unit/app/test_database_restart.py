@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from spacedock import database
-from tests.unit.conftest import AppFactory
+from tests.unit.app.conftest import AppFactory
 
 CUT = DBAPIError("SELECT 1", {}, Exception("terminating connection due to administrator command"),
                  connection_invalidated=True)

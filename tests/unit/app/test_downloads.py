@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 from spacedock import database
 from spacedock.models import DownloadEvent
-from tests.unit.conftest import AppFactory, chunk_form, log_in, zip_bytes
+from tests.unit.app.conftest import AppFactory, chunk_form, log_in, zip_bytes
 
 NFE = "user_2/Near_Future_Electrical/Near_Future_Electrical-{}.zip"
 

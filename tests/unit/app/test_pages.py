@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from spacedock.formatting import count, filesize, utc
-from tests.unit.conftest import log_in
+from tests.unit.app.conftest import log_in
 
 MOD_PAGE = "/mod/1/Near%20Future%20Electrical"
 

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from spacedock import publishing
 from spacedock.purge import purge_url
-from tests.unit.conftest import AppFactory, chunk_form, log_in, zip_bytes
+from tests.unit.app.conftest import AppFactory, chunk_form, log_in, zip_bytes
 
 V100 = "user_2/Near_Future_Electrical/Near_Future_Electrical-1.0.0.zip"
 

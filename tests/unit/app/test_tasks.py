@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
 from spacedock import database, tasks
 from spacedock.downloads import mod_score
 from spacedock.models import Mod
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 UNSCORED = -1_000_000
 

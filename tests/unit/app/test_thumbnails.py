@@ -13,7 +13,7 @@ from sqlalchemy import select
 from spacedock import database
 from spacedock.models import Mod
 from spacedock.thumbnails import THUMBNAIL_SIZE, thumbnail_path
-from tests.unit.conftest import AppFactory
+from tests.unit.app.conftest import AppFactory
 
 
 def first_background(app: Flask) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from tests.unit.conftest import AppFactory, chunk_form, files_under, log_in, zip_bytes
+from tests.unit.app.conftest import AppFactory, chunk_form, files_under, log_in, zip_bytes
 
 EMPTY_ZIP = b"PK\x05\x06" + bytes(18)
 

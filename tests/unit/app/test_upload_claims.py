@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from spacedock import publishing
-from tests.unit.conftest import AppFactory, chunk_form, log_in, zip_bytes
+from tests.unit.app.conftest import AppFactory, chunk_form, log_in, zip_bytes
 
 CHUNK = 2000
 MY_MOD = "user_2/My_Mod/My_Mod-1.0.zip"

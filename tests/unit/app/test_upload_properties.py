@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from spacedock import create_app, database
 from spacedock.models import Base, User
-from tests.unit.conftest import BufferedClient
+from tests.unit.app.conftest import BufferedClient
 
 PASSWORD = "property"
 EMPTY_ZIP = b"PK\x05\x06" + bytes(18)

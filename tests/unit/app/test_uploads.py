@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from tests.unit.conftest import AppFactory, chunk_form, files_under, log_in, zip_bytes
+from tests.unit.app.conftest import AppFactory, chunk_form, files_under, log_in, zip_bytes
 
 CHUNK = 2000
 MY_MOD = "user_2/My_Mod/My_Mod-1.0.zip"

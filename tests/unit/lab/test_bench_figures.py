@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lab.bench import report
+from lab.bench import report, tables
 from lab.bench.figures import Figure, Observation, Results, Unavailable, ratio
 from lab.bench.measure import parse_curl, parse_wrk
+from lab.cifsvm import tables as cifs_tables
 from lab.errors import LabError
 
 RECORDED = Path(__file__).parent / "data" / "bench-results.json"
@@ -61,9 +62,9 @@ def test_results_survive_their_json(recorded: Results) -> None:
 
 
 def test_the_downloads_table_shows_median_range_and_share_of_the_baseline(recorded: Results) -> None:
-    lines = report.table_markdown(recorded, report.TABLES[0])
+    lines = report.table_markdown(recorded, tables.DOWNLOADS)
     hit = next(line for line in lines if line.startswith("| ATS cache hit, published port |"))
-    base = recorded.find("downloads", report.TABLES[0].baseline, "1 MB")
+    base = recorded.find("downloads", tables.DOWNLOADS.baseline, "1 MB")
     figure = recorded.find("downloads", "ATS cache hit, published port", "1 MB")
     assert base is not None and figure is not None
 
@@ -74,13 +75,13 @@ def test_the_downloads_table_shows_median_range_and_share_of_the_baseline(record
 def test_a_path_the_host_lacks_is_named_with_its_reason(recorded: Results) -> None:
     recorded.unavailable.append(Unavailable("storage", "cifs, fsc", "the kernel has no CIFS"))
 
-    text = report.markdown(recorded)
+    text = report.markdown(recorded, tables.TABLES)
 
     assert "| cifs, fsc | not available on this host: the kernel has no CIFS |" in text
 
 
 def test_the_report_names_the_machine(recorded: Results) -> None:
-    assert f"cores {recorded.machine['cores']}" in report.markdown(recorded)
+    assert f"cores {recorded.machine['cores']}" in report.markdown(recorded, tables.TABLES)
 
 
 def test_wrk_s_rate_latencies_and_failures_are_read() -> None:
@@ -106,7 +107,7 @@ def test_a_download_that_is_not_the_whole_zip_is_refused(line: str) -> None:
 
 
 def test_an_observation_is_listed_under_its_table_even_without_figures(recorded: Results) -> None:
-    outage = next(table for table in report.TABLES if table.name == "cifs-outage")
+    outage = next(table for table in cifs_tables.TABLES if table.name == "cifs-outage")
     recorded.observations.append(Observation("cifs-outage", "soft (production)", "returned after 207 s"))
 
     lines = report.table_markdown(recorded, outage)

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from lab.cifsvm import initramfs
 from lab.cifsvm.kernel_modules import depends, load_order
-from lab.cifsvm.mount import (PRODUCTION, cache_variants, options_shown, redacted, session, with_option,
-                              without_option)
+from lab.cifsvm.mount import PRODUCTION, cache_variants, options_shown, redacted, session, with_option, without_option
 from lab.errors import LabError
 
 PRODUCTION_OPTIONS = ("vers=3.0,sec=ntlmssp,cache=strict,uid=33,forceuid,gid=33,forcegid,file_mode=0777,"

@@ -63,3 +63,21 @@ def test_a_local_file_that_is_not_there_is_one_line_and_exit_1() -> None:
 
     assert status == ExitStatus.ERROR
     assert err.getvalue() == "lab: error: cannot read /nonexistent.zip: no such file\n"
+
+
+def test_a_scenario_given_an_option_it_does_not_read_is_refused_in_one_line() -> None:
+    err = io.StringIO()
+
+    status = cli.main(["scenario", "worker-crash", "--how", "paused"], out=io.StringIO(), err=err)
+
+    assert status == ExitStatus.ERROR
+    assert err.getvalue() == "lab: error: worker-crash takes no how\n"
+
+
+def test_an_unknown_scenario_is_refused_in_one_line() -> None:
+    err = io.StringIO()
+
+    status = cli.main(["scenario", "no-such-bug"], out=io.StringIO(), err=err)
+
+    assert status == ExitStatus.ERROR
+    assert err.getvalue() == "lab: error: no scenario 'no-such-bug' for the stand-in; `make scenario` lists them\n"

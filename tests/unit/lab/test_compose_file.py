@@ -1,5 +1,5 @@
 """compose.yaml keeps the lab's promises: loopback-only ports, a healthcheck on
-every service, health-gated start order, and DESIGN.md's networks and aliases."""
+every service, health-gated start order, and docs/architecture.md's networks and aliases."""
 from __future__ import annotations
 
 from typing import Any

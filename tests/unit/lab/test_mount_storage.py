@@ -14,7 +14,7 @@ import pytest
 from lab.config import REPO_ROOT, parse_env_file
 
 SCRIPT = REPO_ROOT / "apache" / "mount-storage.sh"
-# ../shared/DESIGN.md, "What production looks like"
+# docs/architecture.md, "What production looks like"
 PRODUCTION_OPTIONS = ("vers=3.0,sec=ntlmssp,cache=strict,uid=33,forceuid,gid=33,forcegid,file_mode=0777,"
                       "dir_mode=0777,seal,soft,nounix,serverino,mapposix,rsize=4194304,wsize=4194304,"
                       "bsize=1048576,echo_interval=60,actimeo=1")

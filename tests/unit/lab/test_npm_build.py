@@ -1,4 +1,4 @@
-"""lab/frontend.py takes node-sass out of SpaceDock's frontend (it cannot build
+"""lab/spacedock/npm_build.py takes node-sass out of SpaceDock's frontend (it cannot build
 offline on Node 20) and points build.js at sass, in both lockfile formats."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.frontend import without_node_sass
+from lab.spacedock.npm_build import without_node_sass
 
 LOCK_V1 = {"lockfileVersion": 1, "dependencies": {"node-sass": {"version": "4.14.1"}, "sass": {"version": "1.22.9"}}}
 LOCK_V2 = {"lockfileVersion": 2,

@@ -1,10 +1,10 @@
 """A scenario's verdict line says plainly whether production's symptom
-appeared and whether the fix removed it (lab.scenarios.catalogue)."""
+appeared and whether the fix removed it (lab.scenarios.engine)."""
 from __future__ import annotations
 
 from dataclasses import replace
 
-from lab.scenarios.catalogue import Scenario, Seen, Variant, Verdict, render_table
+from lab.scenarios.engine import Scenario, Seen, Variant, Verdict, render_table
 
 SCENARIO = Scenario(name="example", symptom="the old zip is served", fix="a PURGE", upstream="#1",
                     production=Variant(), fixed=Variant(), play=lambda stage, variant: Seen(False, ""))

@@ -1,5 +1,5 @@
 """What the lab reads from a SpaceDock commit before building it
-(lab/real_spacedock.py, lab/spacedock_wheels.py): whether it predates Flask 2,
+(lab/spacedock/image.py, lab/spacedock/wheels.py): whether it predates Flask 2,
 the newest schema revision it knows, and PyPI as of its date."""
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lab import spacedock_wheels
 from lab.errors import LabError
-from lab.real_spacedock import alembic_head
+from lab.spacedock import wheels as spacedock_wheels
+from lab.spacedock.image import alembic_head
 
 
 def git(repo: Path, *args: str) -> str:

@@ -9,9 +9,9 @@ from typing import Sequence
 import pytest
 
 from lab import live_alias
-from lab.commands.swap import SwapRefused, drained, move_aliases
 from lab.docker_ops import ExecResult
 from lab.errors import LabError
+from lab.swap import SwapRefused, drained, move_aliases
 from lab.topology import LIVE_ALIASES
 
 STATUS_PAGE = "BusyWorkers: 1\nConnsAsyncWriting: 0\n--- sockets\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from lab.ats import Target, parse_target
-from lab.commands.trace import Trace, explain
+from lab.trace import Trace, explain
 
 GUNICORN_VIA = ("1.1 spacedock.info", "http/1.1 localhost (52K [uScMsSfWpSeN:t cCMp sS])")
 DISK_VIA = ("http/1.1 localhost (52K [uScMsSfWpSeN:t cCMp sS])",)

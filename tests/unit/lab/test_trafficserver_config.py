@@ -1,4 +1,4 @@
-"""ATS's configuration files say what DESIGN.md says production does."""
+"""ATS's configuration files say what docs/architecture.md says production does."""
 from __future__ import annotations
 
 import re

@@ -1,0 +1,1 @@
+"""Faults measured against the bounds the lab states (no production-and-fix pair)."""

@@ -1,0 +1,1 @@
+"""Production's bugs played on SpaceDock's own commits (APP=spacedock)."""
