@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from lab.bench.figures import Results  # noqa: E402
+from lab.results.figures import Results  # noqa: E402
 
 
 def bars(results: Results, table: str, title: str, path: Path) -> Path | None:

@@ -19,7 +19,6 @@ from lab import state as lab_state
 from lab import status
 from lab.ats import TrafficServer
 from lab.bench import tables
-from lab.bench.figures import MIN_SAMPLES, Count, Results, Unavailable
 from lab.bench.measure import curl_script, parse_curl, parse_wrk, wrk_script
 from lab.cifsvm import machine as vm
 from lab.cifsvm import measure as cifs_measure
@@ -28,6 +27,7 @@ from lab.cifsvm.probing import probing
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab, ExecResult
 from lab.errors import LabError
+from lab.results.figures import MIN_SAMPLES, Count, Results, Unavailable
 from lab.standin_client import make_zip
 from lab.switches import switched
 from lab.topology import ENVIRONMENT_HOSTS

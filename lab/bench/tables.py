@@ -2,7 +2,7 @@
 and the row its ratios divide by. The CIFS VM's are lab/cifsvm/tables.py."""
 from __future__ import annotations
 
-from lab.bench.report import Table
+from lab.results.report import Table
 
 DOWNLOADS = Table("downloads", "Downloads of one zip: MB/s (10^6 bytes), median (min–max) of the samples",
                   baseline="loopback baseline (nginx on the host)")

@@ -20,13 +20,13 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
-from lab.bench.figures import MIN_SAMPLES, Observation, Results
 from lab.cifsvm import mount as cifs
 from lab.cifsvm.machine import Guest, Shell
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError, LabTimeout, PrerequisiteMissing
 from lab.faults import paused
+from lab.results.figures import MIN_SAMPLES, Observation, Results
 from lab.smb import StorageBox
 from lab.waiting import poll_until
 

@@ -6,12 +6,12 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from lab.bench.figures import Results
 from lab.cifsvm import image as vm_image
 from lab.cifsvm import machine as vm
 from lab.cifsvm import measure
 from lab.cifsvm.image import VmImage
 from lab.config import LabConfig
+from lab.results.figures import Results
 from lab.smb import StorageBox
 
 Output = Callable[[str], None]

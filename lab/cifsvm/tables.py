@@ -2,8 +2,8 @@
 reads): production's kernel CIFS mount in a QEMU VM."""
 from __future__ import annotations
 
-from lab.bench.report import Table
 from lab.cifsvm.measure import COHERENCE, COHERENCE_BOUND_S, MOUNTED, OUTAGE, READ_MIB, READS
+from lab.results.report import Table
 
 TABLES = (
     Table(MOUNTED, "Kernel CIFS in the VM: production's mount of the storage box"),

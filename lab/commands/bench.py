@@ -24,15 +24,16 @@ from typing import Callable
 
 from lab import images
 from lab.app import app_for
-from lab.bench import charts, report, tables
-from lab.bench.figures import MIN_SAMPLES, Results
-from lab.bench.machine import described
+from lab.bench import charts, tables
 from lab.bench.paths import CA, FILES, SIZES, Bench
 from lab.cifsvm import tables as cifs_tables
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.health import require_running
+from lab.results import report
+from lab.results.figures import MIN_SAMPLES, Results
+from lab.results.machine import described
 from lab.tls import lab_tls
 
 Output = Callable[[str], None]

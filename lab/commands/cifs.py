@@ -9,14 +9,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from lab.bench import report
-from lab.bench.figures import Results
-from lab.bench.machine import described
 from lab.cifsvm import measure, tables
 from lab.cifsvm.probing import probing
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.health import require_running
+from lab.results import report
+from lab.results.figures import Results
+from lab.results.machine import described
 
 Output = Callable[[str], None]
 

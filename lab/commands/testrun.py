@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, IO
+from typing import IO, Callable
 
 from lab import testlab
 from lab.config import LabConfig

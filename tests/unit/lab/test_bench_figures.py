@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from lab.bench import report, tables
-from lab.bench.figures import Figure, Observation, Results, Unavailable, ratio
+from lab.bench import tables
 from lab.bench.measure import parse_curl, parse_wrk
 from lab.cifsvm import tables as cifs_tables
 from lab.errors import LabError
+from lab.results import report
+from lab.results.figures import Figure, Observation, Results, Unavailable, ratio
 
 RECORDED = Path(__file__).parent / "data" / "bench-results.json"
 # what wrk 4.1 printed against the lab's cached page

@@ -1,6 +1,6 @@
 """A benchmark run written down: results.json (every sample) and report.md
 (the tables, which `make bench` and `make cifs` also print) from
-lab.bench.figures.Results, in the tables the caller names (lab.bench.tables,
+lab.results.figures.Results, in the tables the caller names (lab.bench.tables,
 lab.cifsvm.tables)."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from lab.bench.figures import Figure, Results, ratio
+from lab.results.figures import Figure, Results, ratio
 
 
 @dataclass(frozen=True)
