@@ -89,7 +89,7 @@ auth "$server" "$SMB_USER" "$SMB_PASSWORD"
 # Give up on a request after 4 s (default 20 s), so that during an outage
 # a request stuck on the mount fails within seconds instead of hanging. A
 # file read that meets a frozen box may wait for three requests (attributes,
-# open, read): 12 s, inside the lab's 15 s bound (README, the storage box).
+# open, read): 12 s, inside the lab's 15 s bound (docs/storage.md).
 smb_timeout 4000
 EOF
   install -d "$fuse_root"

@@ -20,6 +20,8 @@ CRASH_LOOP_RESTARTS = 2
 # unhealthy this long (two of its probes, 3 s apart) counts as broken
 UNHEALTHY_GRACE_S = 7.0
 LOG_LINES = 6
+# how long a command that needs the running lab waits for it to be healthy
+READY_TIMEOUT_S = 60
 
 
 def mark_crash_loops(lab: DockerLab, *, healths: dict[str, str], restarts_before: dict[str, int]) -> dict[str, str]:
@@ -56,9 +58,6 @@ def wait_until_healthy(lab: DockerLab, services: Sequence[str], out: Output,
                              + "; ".join(f"{name}: {lab.last_health_output(name)}" for name in waiting))
         time.sleep(1)
 
-
-# how long a command that needs the running lab waits for it to be healthy
-READY_TIMEOUT_S = 60
 
 
 def require_running(config: LabConfig, lab: DockerLab) -> None:

@@ -1,6 +1,7 @@
-"""The lab's status (`lab status`, and what `lab up` prints): which production container is live, what every service runs
-and how healthy it is, the storage mode, whether each Celery worker answers,
-and where to point a browser."""
+"""The lab's status (`lab status`, and what `lab up` prints): which
+production container is live, what every service runs and how healthy it is,
+the storage mode, whether each Celery worker answers, and where to point a
+browser."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor

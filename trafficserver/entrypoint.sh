@@ -9,8 +9,8 @@
 #   HTTP_PORT      the published ports; each remap rule is added again with
 #   HTTPS_PORT     them (a browser sends `Host: spacedock.localhost:$HTTP_PORT`)
 #   ATS_DNS_CACHE  fast (default): follow a moved alias within 2 s
-#                  production: obey Docker DNS's 600 s TTL, as production's
-#                  defaults do (the blue-green swap bug)
+#                  production: ATS's default, obey the DNS TTL (Docker DNS
+#                  answers 600 s; the blue-green swap bug, docs/deviations.md)
 #   ATS_PURGE_FROM lab-networks (default): PURGE from the lab's container networks only
 #                  any-internal-host: production's, from the host too (SpaceDock #375)
 #   ATS_TIMEOUTS   production (default): 60 minutes, as since SpaceDock #250

@@ -1,8 +1,8 @@
 """The lab runs what production runs, read from the running services (never
 from a copy of a file): ATS's timeouts and cache, the gunicorn instances
 behind Apache's balancer, Apache's file reads, the SMB dialect, the upload
-limit, the spacedock.ru block. The README's table "Where the lab differs from
-production" names what deliberately does not."""
+limit, the spacedock.ru block. docs/deviations.md names what deliberately
+does not."""
 from __future__ import annotations
 
 import re

@@ -1,7 +1,7 @@
 """Replacing or deleting a version through ATS purges ATS's copy of its file
 in every environment that has a cache in front of it: afterwards the old bytes
 are gone. Production keeps SpaceDock PR #428's purge of a filesystem path when
-a zip is replaced (its stale copy stays, on purpose: README, the bugs the lab keeps)."""
+a zip is replaced (its stale copy stays, on purpose: docs/standin-app.md, the bugs the lab keeps)."""
 from __future__ import annotations
 
 import pytest

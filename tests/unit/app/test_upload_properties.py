@@ -259,7 +259,7 @@ class Uploads(RuleBasedStateMachine):
 
 
 class UploadsAsProductionDoes(Uploads):
-    """Production's behaviour loses files on purpose (README: the bugs the lab
+    """Production's behaviour loses files on purpose (docs/standin-app.md: the bugs the lab
     keeps); what must still hold is: never a 5xx."""
     SETTINGS = {"UPLOAD_WRITES": "in-place", "UPLOAD_CHECKS": "production", "DOWNLOAD_COUNTS": "production"}
     STRICT = False
