@@ -81,6 +81,12 @@ APPS = {
 }
 
 
+def app_running(image: str) -> App:
+    """The app a web container with `image` runs, whatever APP says now (a
+    lab brought up with APP=spacedock runs it until the next `make up`)."""
+    return APPS[SPACEDOCK] if spacedock_image.is_real(image) else APPS[STAND_IN]
+
+
 def app_for(config: LabConfig) -> App:
     """The app APP names (default: the stand-in)."""
     name = config.settings.get("APP", STAND_IN) or STAND_IN

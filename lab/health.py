@@ -59,7 +59,6 @@ def wait_until_healthy(lab: DockerLab, services: Sequence[str], out: Output,
         time.sleep(1)
 
 
-
 def require_running(config: LabConfig, lab: DockerLab) -> None:
     """The lab up and healthy (waited for briefly), else StackNotRunning: for
     commands that work on the running lab (browser tests, the benchmark)."""

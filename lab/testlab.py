@@ -23,6 +23,8 @@ from lab.docker_ops import DockerLab, subnets_in_use
 from lab.errors import LabError
 
 # The second lab's ports are looked for from the developer's plus this.
+# make test's lab
+TEST_LAB = "test"
 PORT_OFFSET = 1000
 PORTS = ("HTTP_PORT", "HTTPS_PORT", "SMB_PORT", "DB_PORT")
 # Front subnets are <FIRST_PREFIX>.0/24 and below: 172.31.250, 172.31.249, ...

@@ -16,7 +16,6 @@ from lab import testlab
 from lab.config import LabConfig
 
 Output = Callable[[str], None]
-NAME = "test"
 # In order (a `make` command line each); `unit` needs no lab, the rest run
 # against the test lab. The benchmark's quick subset checks that it runs and
 # writes its report. The lifecycle tests come before the Compose v1 pass:
@@ -78,9 +77,9 @@ def prebuild(config: LabConfig, environment: dict[str, str], state_dir: Path) ->
 
 def run(config: LabConfig, out: Output, *, keep: bool = False) -> int:
     started = time.monotonic()
-    if testlab.remove(config, NAME):
+    if testlab.remove(config, testlab.TEST_LAB):
         out("lab: removed the test lab a previous run left")
-    lab = testlab.prepare(config, NAME)
+    lab = testlab.prepare(config, testlab.TEST_LAB)
     out(lab.describe())
     environment = lab.environment()
     spacedock = bool(config.settings.get("SPACEDOCK_SRC"))
@@ -117,7 +116,7 @@ def run(config: LabConfig, out: Output, *, keep: bool = False) -> int:
             out(lab.describe())
             out("lab: the test lab is left up (keep=1); remove it with: make test-clean")
         else:
-            testlab.remove(config, NAME)
+            testlab.remove(config, testlab.TEST_LAB)
             out(f"lab: the test lab {lab.config.project} is removed (containers, networks, volumes, state)")
     out(f"lab: the test run took {time.monotonic() - started:.0f} s")
     return status

@@ -17,7 +17,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, ContextManager, Mapping
+from typing import Callable, ContextManager, Mapping, Sequence
 
 import requests
 
@@ -25,6 +25,7 @@ from lab import state as lab_state
 from lab.ats import TrafficServer
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
+from lab.errors import LabError
 from lab.http import LabClient, cache_result
 from lab.smb import StorageBox
 from lab.spacedock import client as spacedock_client
@@ -219,6 +220,20 @@ def play(scenario: Scenario, config: LabConfig, lab: DockerLab, out: Output) -> 
     if changed:
         out(f"lab: not as before: {'; '.join(changed)}")
     return Verdict(scenario, seen[PRODUCTION], seen.get(FIXED), time.monotonic() - started, not changed)
+
+
+def play_all(scenarios: Sequence[Scenario], config: LabConfig, lab: DockerLab, out: Output) -> list[Verdict | Failure]:
+    """Every scenario, one after the other: one that cannot be played is a
+    Failure and the rest go on. Each verdict's line is printed as it comes."""
+    verdicts: list[Verdict | Failure] = []
+    for scenario in scenarios:
+        try:
+            verdict: Verdict | Failure = play(scenario, config, lab, out)
+        except LabError as error:
+            verdict = Failure(scenario, str(error))
+        out(verdict.line())
+        verdicts.append(verdict)
+    return verdicts
 
 
 def render_list(scenarios: tuple[Scenario, ...]) -> str:

@@ -9,6 +9,7 @@ import pytest
 
 from lab.docker_ops import DockerLab
 from lab.waiting import poll_until
+from lab.status import STORAGE_STATE_FILE
 
 EXIT_BOUND_S = 30
 # the oldest process whose command line matches: the master, not a worker
@@ -48,7 +49,7 @@ def test_a_killed_server_process_ends_the_container_naming_it_and_docker_starts_
 @pytest.mark.usefixtures("everything_healthy_afterwards")
 def test_a_dead_smbnetfs_ends_the_container_naming_it_and_docker_starts_it_again(docker_lab: DockerLab) -> None:
     service = "sd6"
-    if "mode=smbfuse" not in docker_lab.exec(service, ["cat", "/run/sdlab/storage"]).output:
+    if "mode=smbfuse" not in docker_lab.exec(service, ["cat", STORAGE_STATE_FILE]).output:
         pytest.skip("the storage box is not mounted through smbnetfs here")
     killed_and_started_again(docker_lab, service, "smbnetfs", ["pkill", "--signal", "KILL", "--exact", "smbnetfs"])
 

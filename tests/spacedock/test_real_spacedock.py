@@ -13,7 +13,6 @@ import pytest
 
 from lab import state as lab_state
 from lab import status
-from lab.app import app_for
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, served_by, via_hops
@@ -119,10 +118,9 @@ def test_make_up_published_demo_mods_through_spacedock_s_api(visitor: LabClient,
 
 def test_status_hears_spacedock_s_own_celery_worker_in_every_web_container(config: LabConfig,
                                                                             docker_lab: DockerLab) -> None:
-    app = app_for(config)
-
+    # asked through the app each container runs (a plain `make status` after `make up APP=spacedock`)
     def workers() -> dict[str, str]:
-        gathered = status.gather(docker_lab, lab_state.load(config), app)
+        gathered = status.gather(docker_lab, lab_state.load(config))
         return {name: gathered.service(name).worker for name in WEB_SERVICES}
 
     # a worker that has just started takes a moment to answer; the deadline's message shows the last look
