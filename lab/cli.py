@@ -5,27 +5,45 @@ than one call; the lab's operations, plays and measurements) and prints."""
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence, TextIO
+from typing import Callable, ContextManager, Sequence, TextIO
 
 from lab import config as lab_config
 from lab import images
 from lab import state as lab_state
 from lab.errors import ExitStatus, LabError
 
-if TYPE_CHECKING:
-    from lab.docker_ops import DockerLab
-    from lab.scenarios.engine import Scenario
-
 Handler = Callable[[argparse.Namespace, lab_config.LabConfig, TextIO], int]
+# how long a command that changes the lab waits for another to end (lab.lock)
+LOCK_WAIT_S = 10.0
 
 
 def _say(stream: TextIO) -> Callable[[str], None]:
     def say(line: str) -> None:
         print(line, file=stream, flush=True)
     return say
+
+
+def _lab_locked(config: lab_config.LabConfig, command: str, out: TextIO) -> ContextManager[None]:
+    """The lab's lock (lab.lock) for a command that changes it: one at a time."""
+    from lab import lock
+
+    return lock.held(config.state_dir / "lock", command, wait_s=LOCK_WAIT_S,
+                     waiting=lambda holder: print(f"lab: waiting up to {LOCK_WAIT_S:.0f} s for {holder} to end",
+                                                  file=out, flush=True))
+
+
+def _changes_the_lab(handler: Handler) -> Handler:
+    """A command that changes the lab runs under its lock, and reads the lab's
+    state only once it holds it."""
+    @functools.wraps(handler)
+    def locked(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+        with _lab_locked(config, f"`lab {' '.join(args.argv)}`", out):
+            return handler(args, config, out)
+    return locked
 
 
 # --- up / down / build ------------------------------------------------------------
@@ -35,6 +53,7 @@ def _add_up(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-build", action="store_true", help="start with the images as they are")
 
 
+@_changes_the_lab
 def _cmd_up(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab import stack
 
@@ -46,6 +65,7 @@ def _add_down(sub: argparse._SubParsersAction) -> None:
     sub.add_parser("down", help="remove the containers and networks (data volumes stay)")
 
 
+@_changes_the_lab
 def _cmd_down(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab import stack
 
@@ -76,20 +96,11 @@ def _add_clean(sub: argparse._SubParsersAction) -> None:
                                  "builds (not the base)")
 
 
+@_changes_the_lab
 def _cmd_clean(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab import testlab
-    from lab.commands import testrun
-    from lab.compose import Compose
-    from lab.docker_ops import DockerLab
+    from lab import stack
 
-    if testlab.remove(config, testrun.NAME):
-        print("lab: removed the test lab", file=out)
-    Compose(config, lab_state.load(config)).run("down", "--remove-orphans", "--volumes")
-    built = images.built_here(DockerLab(config.project))
-    DockerLab(config.project).remove_images(built)
-    print(f"lab: removed the lab's containers, networks, data volumes and {len(built)} image(s): "
-          f"{' '.join(built) or 'none'}", file=out)
-    return ExitStatus.OK
+    return ExitStatus.OK if stack.clean(config, _say(out)) else ExitStatus.ERROR
 
 
 def _add_base(sub: argparse._SubParsersAction) -> None:
@@ -113,11 +124,18 @@ def _cmd_status(args: argparse.Namespace, config: lab_config.LabConfig, out: Tex
     from lab.app import app_for
     from lab.docker_ops import DockerLab
 
-    state = lab_state.load(config)
-    app = app_for(config)
-    print(status.render(status.gather(DockerLab(config.project), state, app)), file=out)
+    lab = DockerLab(config.project)
+    try:
+        state = lab_state.load(config)
+    except lab_state.StateUnreadable as error:
+        state = status.rebuilt_state(lab)
+        lab_state.save(config, state)
+        print(f"lab: {error}; rebuilt it from the running lab: live {state.live}"
+              + "".join(f", {service} on {image}" for service, image in state.images.items()), file=out)
+    gathered = status.gather(lab, state)
+    print(status.render(gathered), file=out)
     print("", file=out)
-    print(status.render_urls(config, state.live, app), file=out)
+    print(status.render_urls(config, state.live, gathered.live_app or app_for(config)), file=out)
     return ExitStatus.OK
 
 
@@ -172,12 +190,16 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--quick", action="store_true", help="1 MB downloads and the load only: under a minute")
     parser.add_argument("--lab", action="store_true", help="also `make up` on a running lab, warm and with the "
                                                            "lab's images removed (about 6 minutes more)")
+    parser.add_argument("--yes", action="store_true", help="go on without asking, on a lab of your own")
 
 
+@_changes_the_lab
 def _cmd_bench(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab import consent
     from lab.commands import bench
     from lab.docker_ops import DockerLab
 
+    consent.confirm(config, "make bench", consent.BENCH, _say(out), sys.stdin, yes=args.yes)
     bench.run(config, DockerLab(config.project), _say(out), quick=args.quick, lab_figures=args.lab)
     return ExitStatus.OK
 
@@ -188,6 +210,7 @@ def _add_cifs(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--quick", action="store_true", help="the mount and a file read back only")
 
 
+@_changes_the_lab
 def _cmd_cifs(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab.commands import cifs
     from lab.docker_ops import DockerLab
@@ -201,7 +224,7 @@ def _cmd_test(args: argparse.Namespace, config: lab_config.LabConfig, out: TextI
     from lab.commands import testrun
 
     if args.remove:
-        removed = testlab.remove(config, testrun.NAME)
+        removed = testlab.remove(config, testlab.TEST_LAB)
         print("lab: the test lab is removed" if removed else "lab: there is no test lab", file=out)
         return ExitStatus.OK
     return testrun.run(config, _say(out), keep=args.keep)
@@ -214,6 +237,7 @@ def _add_swap(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--ref", help="first rebuild the idle container from this git ref")
 
 
+@_changes_the_lab
 def _cmd_swap(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab.docker_ops import DockerLab
     from lab.swap import swap
@@ -229,6 +253,7 @@ def _add_deploy(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--ref", help="git ref to build from (default: the working tree's image)")
 
 
+@_changes_the_lab
 def _cmd_deploy(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab.deploy import deploy
     from lab.docker_ops import DockerLab
@@ -356,9 +381,11 @@ def _add_scenario(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--how", choices=["stopped", "paused"], help="storage-away: the box stopped or frozen")
     parser.add_argument("--clients", type=int, help="swap-under-load: concurrent clients (default 20)")
     parser.add_argument("--swaps", type=int, help="swap-under-load: swaps (default 5)")
+    parser.add_argument("--yes", action="store_true", help="go on without asking, on a lab of your own")
 
 
 def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab import consent
     from lab.app import app_for
     from lab.docker_ops import DockerLab
     from lab.scenarios import catalogue, engine
@@ -374,7 +401,10 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
         print("\nmake scenario name=<name>   (or name=all)", file=out)
         return ExitStatus.OK
     if args.name == "all":
-        return _play_all(catalogue.bugs_for(app), config, DockerLab(config.project), out)
+        with _lab_locked(config, "`lab scenario all`", out):
+            verdicts = engine.play_all(catalogue.bugs_for(app), config, DockerLab(config.project), _say(out))
+        print(engine.render_table(verdicts), file=out)
+        return ExitStatus.OK if all(verdict.ok for verdict in verdicts) else ExitStatus.ERROR
     if args.name not in entries:
         raise LabError(f"no scenario {args.name!r} for {app.title}; `make scenario` lists them")
     entry = entries[args.name]
@@ -383,26 +413,28 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
     if refused:
         raise LabError(f"{entry.name} takes no {', '.join(refused)}"
                        + (f" (it takes {', '.join(sorted(entry.takes))})" if entry.takes else ""))
-    outcome = entry.run(config, DockerLab(config.project), _say(out), catalogue.Options(**given))
+    if entry.changes:
+        consent.confirm(config, f"make scenario name={entry.name}", entry.changes, _say(out), sys.stdin,
+                        yes=args.yes)
+    with _lab_locked(config, f"`lab {' '.join(args.argv)}`", out):
+        outcome = entry.run(config, DockerLab(config.project), _say(out), catalogue.Options(**given))
     print(outcome.render(), file=out)
     return ExitStatus.OK if outcome.ok else ExitStatus.ERROR
 
 
-def _play_all(bugs: Sequence[Scenario], config: lab_config.LabConfig, lab: DockerLab, out: TextIO) -> int:
-    """Every production bug, one after the other (one that cannot be played is
-    reported and the rest go on), then a table."""
-    from lab.scenarios import engine
+def _add_confirm(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("confirm", help="say what a test target changes in your lab and ask (make integration, "
+                                            "make lifecycle); a second lab is never asked")
+    parser.add_argument("target", choices=["integration", "lifecycle"])
+    parser.add_argument("--yes", action="store_true", help="go on without asking, on a lab of your own")
 
-    verdicts: list[engine.Verdict | engine.Failure] = []
-    for scenario in bugs:
-        try:
-            verdict: engine.Verdict | engine.Failure = engine.play(scenario, config, lab, _say(out))
-        except LabError as error:
-            verdict = engine.Failure(scenario, str(error))
-        print(verdict.line(), file=out)
-        verdicts.append(verdict)
-    print(engine.render_table(verdicts), file=out)
-    return ExitStatus.OK if all(verdict.ok for verdict in verdicts) else ExitStatus.ERROR
+
+def _cmd_confirm(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab import consent
+
+    consent.confirm(config, f"make {args.target}", consent.TEST_TARGETS[args.target], _say(out), sys.stdin,
+                    yes=args.yes)
+    return ExitStatus.OK
 
 
 # --- tls -------------------------------------------------------------------------------
@@ -441,6 +473,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "purge": (_add_purge, _cmd_purge),
     "cache": (_add_cache, _cmd_cache),
     "tls": (_add_tls, _cmd_tls),
+    "confirm": (_add_confirm, _cmd_confirm),
 }
 
 
@@ -455,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         config = lab_config.load()
         return COMMANDS[args.command][1](args, config, out)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from lab import images
+from lab import images, live_alias
 from lab import state as lab_state
 from lab.app import app_for
 from lab.compose import Compose
@@ -29,8 +29,9 @@ def deploy(config: LabConfig, lab: DockerLab, state: LabState, service: str, ref
     image it runs."""
     if service not in WEB_SERVICES:
         raise LabError(f"{service} is not a web container ({', '.join(WEB_SERVICES)})")
-    if service == state.live:
-        raise LabError(f"{service} is the live production container; deploy to {state.idle} and swap",
+    if service == state.live or service in live_alias.holders(lab):
+        raise LabError(f"{service} is the live production container (it holds the live aliases); deploy to "
+                       f"{state.idle if service == state.live else state.live} and swap",
                        hint=f"make swap REF={ref or '<ref>'}")
     built = app_for(config).image_of(config, service, ref, out)
     if built:

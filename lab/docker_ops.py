@@ -222,15 +222,22 @@ class DockerLab:
             raise LabError(f"could not list the images: {error}") from error
         return sorted(tag for tag in tags if tag.rsplit(":", 1)[0] in repositories)
 
-    def remove_images(self, refs: Sequence[str]) -> None:
-        """Remove images (those present), so that the next build starts cold."""
+    def remove_images(self, refs: Sequence[str], *, force: bool = True) -> list[str]:
+        """Remove images (those present), so that the next build starts cold.
+        Without `force`, an image a container uses is kept: returns those kept."""
+        kept = []
         for ref in refs:
             try:
-                self.client.images.remove(ref, force=True)
+                self.client.images.remove(ref, force=force)
             except NotFound:
                 continue
-            except (APIError, DockerException) as error:
+            except APIError as error:
+                if force or error.status_code != 409:
+                    raise LabError(f"could not remove the image {ref}: {error}") from error
+                kept.append(ref)
+            except DockerException as error:
                 raise LabError(f"could not remove the image {ref}: {error}") from error
+        return kept
 
     @contextmanager
     def tool(self, image: str, *, volumes: dict[Path, tuple[str, str]]) -> Iterator[Callable[[str], ExecResult]]:
@@ -316,8 +323,18 @@ class DockerLab:
         established TCP connections to it survive, the kernel retransmits.
         """
         address = self.ip_address(service, network)
+        before = self.aliases(service, network)
         self.disconnect(service, network)
-        self.connect(service, network, aliases, address)
+        try:
+            self.connect(service, network, aliases, address)
+        except LabError as error:
+            # never leave it off the network: back with the aliases it had
+            try:
+                self.connect(service, network, before, address)
+            except LabError as again:
+                raise LabError(f"{error}; reconnecting {service} with its old aliases failed too ({again}): "
+                               f"it is off the {network} network", hint="make up") from again
+            raise LabError(f"{error}; {service} is back on {network} with its old aliases") from error
 
     @staticmethod
     def _endpoint(container: Container, network_name: str) -> dict:

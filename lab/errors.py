@@ -47,3 +47,7 @@ class ServiceUnhealthy(LabError):
 
 class LabTimeout(LabError):
     exit_status = ExitStatus.TIMEOUT
+
+
+class LabBusy(LabError):
+    """Another command holds the lab's lock (lab.lock)."""

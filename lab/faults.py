@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
+from lab.interrupts import ctrl_c_held
 
 
 def interface_on(lab: DockerLab, service: str, network: str) -> str:
@@ -35,11 +36,13 @@ def throttled(lab: DockerLab, service: str, network: str, rate: str) -> Iterator
 
 
 @contextmanager
-def paused(lab: DockerLab, service: str) -> Iterator[None]:
+def paused(lab: DockerLab, service: str, out: Callable[[str], None] = print) -> Iterator[None]:
     """`service` frozen (docker pause): its peers' requests hang rather than
-    fail, as with a storage box that stops answering; thawed afterwards."""
+    fail, as with a storage box that stops answering; thawed afterwards, with
+    Ctrl-C held meanwhile (a second Ctrl-C would leave it frozen)."""
     lab.pause(service)
     try:
         yield
     finally:
-        lab.unpause(service)
+        with ctrl_c_held(out, f"{service} is thawed"):
+            lab.unpause(service)

@@ -6,6 +6,7 @@ header). Whoever holds them is the one ATS sends spacedock.info to.
 from __future__ import annotations
 
 from lab.docker_ops import DockerLab
+from lab.interrupts import ctrl_c_held
 from lab.topology import FRONT_NETWORK, LIVE_ALIASES, PRODUCTION_PAIR
 
 
@@ -32,8 +33,11 @@ def revoke(lab: DockerLab, service: str) -> None:
 
 
 def settle(lab: DockerLab, live: str) -> None:
-    """Make `live` the only holder (after `up`, where nobody holds them yet)."""
-    for service in PRODUCTION_PAIR:
-        if service != live:
-            revoke(lab, service)
-    grant(lab, live)
+    """Make `live` the only holder (after `up`, where nobody holds them yet):
+    granted first, so that production has a holder at every moment, and with
+    Ctrl-C held, so that it ends with one."""
+    with ctrl_c_held(lambda line: None, "the live aliases have one holder"):
+        grant(lab, live)
+        for service in PRODUCTION_PAIR:
+            if service != live:
+                revoke(lab, service)

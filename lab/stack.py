@@ -13,9 +13,10 @@ production container (which need none of beta, alpha or the idle one) go on
 serving."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
-from lab import evidence, images, live_alias, preflight
+from lab import evidence, images, live_alias, preflight, testlab
 from lab import state as lab_state
 from lab import status, tls
 from lab.app import app_for
@@ -43,6 +44,16 @@ def heal(compose: Compose, lab: DockerLab, broken: dict[str, str], recreated: se
         compose.up(list(chosen), no_deps=True, force_recreate=True)
         recreated.update(chosen)
     return bool(chosen)
+
+
+def with_evidence(error: LabError, collect: Callable[[], Path]) -> LabError:
+    """`error`, naming the folder `collect` saved the evidence in; if collecting
+    fails, the original error still, saying why there is no evidence."""
+    try:
+        folder = collect()
+    except (LabError, OSError) as failure:
+        return type(error)(f"{error} (no evidence saved: {failure})", hint=error.hint)
+    return type(error)(f"{error} (evidence saved in {folder})", hint=error.hint)
 
 
 def up(config: LabConfig, out: Output, *, build: bool = True) -> str:
@@ -95,8 +106,7 @@ def up(config: LabConfig, out: Output, *, build: bool = True) -> str:
                 ("ATS and the live production container serve, but " if serving else "")
                 + f"{', '.join(broken)} stayed broken after being recreated (its probe and log above)")
     except LabError as error:
-        folder = evidence.collect(config, compose, lab, "up-failed")
-        raise type(error)(f"{error} (evidence saved in {folder})", hint=error.hint) from error
+        raise with_evidence(error, lambda: evidence.collect(config, compose, lab, "up-failed")) from error
     app.seed(config, out)
     storage = status.storage_mode(lab, state.live)
     return "\n".join([
@@ -108,3 +118,25 @@ def up(config: LabConfig, out: Output, *, build: bool = True) -> str:
 
 def down(config: LabConfig) -> None:
     Compose(config, lab_state.load(config)).down()
+
+
+def clean(config: LabConfig, out: Output) -> bool:
+    """The test lab removed, the lab down with its data volumes, and every
+    image the lab builds (images.BUILT, not the base) removed, each step tried
+    whatever the one before did; an image a container still uses (another
+    checkout's lab, say) is kept and named. Whether every step worked."""
+    lab = DockerLab(config.project)
+    ok = True
+    try:
+        if testlab.remove(config, testlab.TEST_LAB):
+            out("lab: removed the test lab")
+        Compose(config, lab_state.load(config)).run("down", "--remove-orphans", "--volumes")
+        out("lab: removed the lab's containers, networks and data volumes")
+    except LabError as error:
+        out(f"lab: {error}; going on with the images")
+        ok = False
+    kept = lab.remove_images(images.built_here(lab), force=False)
+    if kept:
+        out(f"lab: kept {', '.join(kept)}: a container uses it (remove that lab first)")
+    out("lab: removed every other image the lab builds (the base image stays)")
+    return ok and not kept

@@ -7,9 +7,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from lab.app import App
+from lab import images, live_alias
+from lab.app import App, app_running
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
+from lab.errors import LabError
 from lab.state import LabState
 from lab.topology import PRODUCTION_PAIR, SERVICES, SITES, WEB_SERVICES
 from lab.worker import CeleryWorkers
@@ -31,6 +33,8 @@ class ServiceStatus:
 class LabStatus:
     live: str
     services: tuple[ServiceStatus, ...]
+    # what the live container runs (None: it has no container)
+    live_app: App | None = None
 
     def service(self, name: str) -> ServiceStatus:
         return next(service for service in self.services if service.name == name)
@@ -49,12 +53,14 @@ def storage_mode(lab: DockerLab, service: str) -> str:
     return f"{fields.get('mode', '?')} ({fields.get('reason', 'no reason recorded')})"
 
 
-def gather(lab: DockerLab, state: LabState, app: App) -> LabStatus:
+def gather(lab: DockerLab, state: LabState) -> LabStatus:
+    """Each container asked as the app it runs (lab.app.app_running) says."""
     healths = lab.healths(SERVICES)
-    workers = CeleryWorkers(lab, app)
+    containers = lab.containers()
+    apps = {name: app_running(containers[name].attrs["Config"]["Image"]) for name in WEB_SERVICES if name in containers}
 
     def web_status(name: str) -> ServiceStatus:
-        worker = "answers" if workers.answers(name) else "no answer"
+        worker = "answers" if CeleryWorkers(lab, apps[name]).answers(name) else "no answer"
         return ServiceStatus(name, healths[name], lab.image_version(name), storage_mode(lab, name), worker)
 
     running = [name for name in WEB_SERVICES if healths[name] not in ("missing", "exited", "created", "dead")]
@@ -62,7 +68,22 @@ def gather(lab: DockerLab, state: LabState, app: App) -> LabStatus:
     with ThreadPoolExecutor(max_workers=len(WEB_SERVICES)) as pool:
         web = dict(zip(running, pool.map(web_status, running), strict=True))
     services = tuple(web.get(name) or ServiceStatus(name, healths[name]) for name in SERVICES)
-    return LabStatus(live=state.live, services=services)
+    return LabStatus(live=state.live, services=services, live_app=apps.get(state.live))
+
+
+def rebuilt_state(lab: DockerLab) -> LabState:
+    """The lab's state as the running lab shows it (for a .lab/state.json that
+    cannot be read): the live container is the one holding the live aliases,
+    and a web container not on the working tree's web image was deployed."""
+    holders = live_alias.holders(lab)
+    if len(holders) != 1:
+        raise LabError(f"the live aliases are on {', '.join(holders) or 'neither production container'}, so "
+                       "which one is live cannot be told", hint="rm .lab/state.json, then make up (sd1a live)")
+    containers = lab.containers()
+    deployed = {service: containers[service].attrs["Config"]["Image"] for service in WEB_SERVICES
+                if service in containers}
+    return LabState(live=holders[0], images={service: image for service, image in deployed.items()
+                                              if image != images.WEB.ref()})
 
 
 def render_urls(config: LabConfig, live: str, app: App) -> str:

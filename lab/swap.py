@@ -5,7 +5,9 @@ made safe:
 1. health gate: the idle container must be healthy to Docker and answer
    /healthz through ATS; otherwise the swap is refused and nothing moves;
 2. the idle container gets the live aliases, then the live one loses them
-   (each re-attached with its own address, so no connection breaks);
+   (each re-attached with its own address, so no connection breaks), and
+   .lab/state.json names the new one: Ctrl-C and SIGTERM are held meanwhile,
+   so an interrupted swap ends with one holder that the state file names;
 3. wait until ATS sends new requests to the new container;
 4. let the old one finish what it was doing (its Apache answers no request);
 5. report how long each step took.
@@ -28,6 +30,7 @@ from lab.deploy import deploy
 from lab.docker_ops import DockerLab
 from lab.errors import LabError, LabTimeout
 from lab.http import LabClient, served_by
+from lab.interrupts import ctrl_c_held
 from lab.state import LabState
 from lab.waiting import poll_until
 
@@ -135,7 +138,7 @@ def drained(lab: DockerLab, service: str, samples: int = 3) -> bool:
 def move_aliases(lab: DockerLab, old: str, new: str) -> int | None:
     """Give `new` the live aliases, then take them from `old`; returns what
     `old` was answering at that moment. If any step fails, `old` alone holds
-    them again and SwapRefused says so."""
+    them again (as checked) and SwapRefused says so."""
     try:
         live_alias.grant(lab, new)
         busy = in_flight(lab, old)
@@ -146,6 +149,24 @@ def move_aliases(lab: DockerLab, old: str, new: str) -> int | None:
     return busy
 
 
+def move_and_record(config: LabConfig, lab: DockerLab, state: LabState, new: str, out: Output) -> int | None:
+    """The live aliases moved to `new` and .lab/state.json naming it, with
+    Ctrl-C and SIGTERM held: interrupted at any point, the move ends with one
+    holder that the state file names (the new one, or the old after a roll
+    back), then the interruption takes effect. Returns move_aliases's count."""
+    old = state.live
+    try:
+        with ctrl_c_held(out, "the live aliases have one holder and .lab/state.json names it"):
+            busy = move_aliases(lab, old, new)
+            state.live = new
+            lab_state.save(config, state)
+    except KeyboardInterrupt:
+        out(f"lab: interrupted once the aliases had moved: {new} alone holds them and .lab/state.json names it; "
+            f"ATS's following and {old}'s draining were not watched")
+        raise
+    return busy
+
+
 def roll_back(lab: DockerLab, old: str, new: str) -> str:
     """After a failed move: `old` alone holds the live aliases again, as
     .lab/state.json still says; returns what happened, in words."""
@@ -153,8 +174,12 @@ def roll_back(lab: DockerLab, old: str, new: str) -> str:
         # old first: at no moment may nobody hold them
         live_alias.grant(lab, old)
         live_alias.revoke(lab, new)
+        holders = live_alias.holders(lab)
     except LabError as error:
-        return (f"rolling back failed too ({error}): the live aliases are on {', '.join(live_alias.holders(lab))}; "
+        return (f"rolling back failed too ({error}): the live aliases are on "
+                f"{', '.join(live_alias.holders(lab)) or 'neither container'}; `make up` gives them to {old} alone")
+    if holders != [old]:
+        return (f"rolling back left the live aliases on {', '.join(holders) or 'neither container'}; "
                 f"`make up` gives them to {old} alone")
     return f"rolled back: {old} alone holds the live aliases, production stays on it"
 
@@ -192,24 +217,31 @@ def swap(config: LabConfig, lab: DockerLab, state: LabState, out: Output, *, ref
             raise SwapRefused(f"{new} did not come up with {ref}: {error}; production stays on {old}") from error
 
     started = time.monotonic()
-    version = health_gate(lab, client, new)
+    try:
+        version = health_gate(lab, client, new)
+    except KeyboardInterrupt:
+        out(f"lab: interrupted before the move: {old} is still live, nothing was moved")
+        raise
     report = SwapReport(old=old, new=new, new_version=version, gate_s=time.monotonic() - started)
     out(f"lab: {new} is healthy ({version}); moving the live aliases from {old}")
 
     moving = time.monotonic()
-    report.busy_at_move = move_aliases(lab, old, new)
-    state.live = new
-    lab_state.save(config, state)
+    report.busy_at_move = move_and_record(config, lab, state, new, out)
     report.moved_at = time.monotonic()
     report.alias_moved_s = report.moved_at - moving
     out(f"lab: {new} holds sd-prod-live.52k and sd1.52k; waiting for ATS to follow")
 
-    follow(client, old, new, report, report.moved_at, follow_timeout_s)
-    draining = time.monotonic()
     try:
-        poll_until(lambda: drained(lab, old), timeout_s=DRAIN_TIMEOUT_S, interval_s=0.2,
-                   awaited=f"{old} to finish its in-flight requests")
-        report.drained_after_s = time.monotonic() - draining
-    except LabTimeout:
-        report.drained_after_s = None
+        follow(client, old, new, report, report.moved_at, follow_timeout_s)
+        draining = time.monotonic()
+        try:
+            poll_until(lambda: drained(lab, old), timeout_s=DRAIN_TIMEOUT_S, interval_s=0.2,
+                       awaited=f"{old} to finish its in-flight requests")
+            report.drained_after_s = time.monotonic() - draining
+        except LabTimeout:
+            report.drained_after_s = None
+    except KeyboardInterrupt:
+        out(f"lab: interrupted after the swap: {new} is live (.lab/state.json names it); "
+            f"ATS's following and {old}'s draining were not watched to the end")
+        raise
     return report

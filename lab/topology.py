@@ -47,3 +47,6 @@ SITES = (
 PRODUCTION_HOSTS = tuple(site.host for site in SITES if site.target in ("live", *PRODUCTION_PAIR))
 # One name per environment (production, beta, alpha): each has its own database and share.
 ENVIRONMENT_HOSTS = ("spacedock.info", "beta.spacedock.info", "alpha.spacedock.info")
+# each environment's database (the stand-in's; the real SpaceDock's add a suffix) and storage share
+DATABASES = dict(zip(ENVIRONMENT_HOSTS, ("spacedock", "spacedock_beta", "spacedock_alpha"), strict=True))
+SHARES = dict(zip(ENVIRONMENT_HOSTS, ("backup", "beta", "alpha"), strict=True))

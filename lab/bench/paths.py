@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from lab import images, standin_client
+from lab import database, images, standin_client
 from lab import state as lab_state
 from lab import status
 from lab.ats import TrafficServer
@@ -30,7 +30,8 @@ from lab.errors import LabError
 from lab.results.figures import MIN_SAMPLES, Count, Results, Unavailable
 from lab.standin_client import make_zip
 from lab.switches import switched
-from lab.topology import ENVIRONMENT_HOSTS
+from lab.smb import StorageBox
+from lab.topology import DATABASES, ENVIRONMENT_HOSTS, SHARES
 from lab.waiting import poll_until
 
 Output = Callable[[str], None]
@@ -56,12 +57,22 @@ class Published:
     content: str
     size: int
 
+    def remove(self, config: LabConfig, lab: DockerLab) -> None:
+        """The mod gone from its site's database and its zip from the storage box:
+        the stand-in has no way to delete a mod, and a benchmark leaves nothing."""
+        database.query(lab, DATABASES[self.host], f"DELETE FROM downloadevent WHERE mod_id = {self.mod_id}; "
+                                                  f"UPDATE mod SET default_version_id = NULL WHERE id = {self.mod_id}; "
+                                                  f"DELETE FROM modversion WHERE mod_id = {self.mod_id}; "
+                                                  f"DELETE FROM mod WHERE id = {self.mod_id}")
+        StorageBox(config, SHARES[self.host]).remove(self.content.removeprefix("/content/"))
+
 
 class Bench:
     def __init__(self, config: LabConfig, lab: DockerLab, tool: Tool, files: Path, results: Results,
                  out: Output) -> None:
         self.config, self.lab, self.tool, self.files, self.results, self.out = config, lab, tool, files, results, out
         self.baseline_port = free_port()
+        self.published: list[Published] = []
 
     def step(self, what: str) -> None:
         self.out(f"bench: {what}")
@@ -73,6 +84,12 @@ class Bench:
         return result.output
 
     # --- what is downloaded ------------------------------------------------------
+
+    def clean_up(self) -> None:
+        """Every mod the benchmark published, removed."""
+        for published in self.published:
+            published.remove(self.config, self.lab)
+        self.published.clear()
 
     def publish(self, host: str, label: str, size: int) -> Published:
         """A new mod with a zip of `size` bytes on `host`, through the stand-in's API;
@@ -86,7 +103,8 @@ class Bench:
         mod = answer.json()
         (self.files / f"{name}.zip").write_bytes(data)
         (self.files / f"{name}.zip").chmod(0o644)
-        return Published(host, mod["id"], name, f"/content/{mod['storage_path']}", len(data))
+        self.published.append(Published(host, mod["id"], name, f"/content/{mod['storage_path']}", len(data)))
+        return self.published[-1]
 
     # --- downloads ---------------------------------------------------------------
 

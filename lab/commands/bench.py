@@ -31,6 +31,7 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.health import require_running
+from lab.interrupts import ctrl_c_held
 from lab.results import report
 from lab.results.figures import MIN_SAMPLES, Results
 from lab.results.machine import described
@@ -38,6 +39,23 @@ from lab.tls import lab_tls
 
 Output = Callable[[str], None]
 TABLES = (*tables.TABLES, *cifs_tables.TABLES)
+
+
+def measure(bench: Bench, *, quick: bool, lab_figures: bool) -> None:
+    bench.run(f"sed s/BENCH_BASELINE_PORT/{bench.baseline_port}/ /etc/sdlab/bench-nginx.conf "
+              f">/tmp/nginx.conf && nginx -c /tmp/nginx.conf", "starting the loopback baseline (nginx)")
+    for label in (["1 MB"] if quick else list(SIZES)):
+        bench.download_paths(label, MIN_SAMPLES)
+    if not quick:
+        bench.storage_modes(MIN_SAMPLES)
+        bench.cifs_vm_reads()
+    # quick: the cached and the uncached page (2 s runs: a slow page needs more than 1 s)
+    bench.load(seconds=2 if quick else 3, targets=2 if quick else 4)
+    if not quick:
+        # an even number: production ends on the container it began on
+        bench.swaps(6)
+    if lab_figures:
+        bench.ups(MIN_SAMPLES)
 
 
 def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False, lab_figures: bool = False) -> Path:
@@ -57,19 +75,11 @@ def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False, 
             shutil.copyfile(lab_tls(config).ca_cert, files / Path(CA).name)
             with lab.tool(image, volumes={files: (FILES, "ro")}) as tool:
                 bench = Bench(config, lab, tool, files, results, out)
-                bench.run(f"sed s/BENCH_BASELINE_PORT/{bench.baseline_port}/ /etc/sdlab/bench-nginx.conf "
-                          f">/tmp/nginx.conf && nginx -c /tmp/nginx.conf", "starting the loopback baseline (nginx)")
-                for label in (["1 MB"] if quick else list(SIZES)):
-                    bench.download_paths(label, MIN_SAMPLES)
-                if not quick:
-                    bench.storage_modes(MIN_SAMPLES)
-                    bench.cifs_vm_reads()
-                # quick: the cached and the uncached page (2 s runs: a slow page needs more than 1 s)
-                bench.load(seconds=2 if quick else 3, targets=2 if quick else 4)
-                if not quick:
-                    bench.swaps(6)
-                if lab_figures:
-                    bench.ups(MIN_SAMPLES)
+                try:
+                    measure(bench, quick=quick, lab_figures=lab_figures)
+                finally:
+                    with ctrl_c_held(out, "the benchmark's mods are removed"):
+                        bench.clean_up()
     finally:
         # what was measured is kept, even when a step failed
         written = report.write(results, destination, TABLES)

@@ -78,6 +78,8 @@ class Entry:
     takes: frozenset[str] = frozenset()
     # a fault that disturbs more than the lab: its test runs only with this variable set to 1
     opt_in: str = ""
+    # what it changes beyond the lab, said before it starts (lab.consent)
+    changes: tuple[str, ...] = ()
 
 
 def bug(scenario: Scenario) -> Entry:
@@ -93,7 +95,9 @@ FAULTS: tuple[Entry, ...] = (
     # restarting the engine stops every container on the machine
     Entry("engine-restart", "the Docker engine restarted (ENGINE_RESTART_COMMAND), then make up: the same lab",
           lambda config, lab, out, options: engine_restart.run(config, lab, out),
-          opt_in="SDLAB_TEST_ENGINE_RESTART"),
+          opt_in="SDLAB_TEST_ENGINE_RESTART",
+          changes=("restarts the Docker engine: every container on this machine stops; those that ran and have "
+                   "no restart policy are started again afterwards",)),
     Entry("storage-away", "the storage box stopped or frozen (how=stopped|paused): downloads and /healthz "
                           "against the lab's bounds",
           lambda config, lab, out, options: storage_away.run(config, lab, options.how, out),

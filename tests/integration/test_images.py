@@ -18,8 +18,11 @@ def test_clean_finds_and_removes_an_image_of_every_name_the_lab_builds(docker_la
     try:
         assert set(ours) <= set(images.built_here(docker_lab))
 
-        docker_lab.remove_images([ref for ref in images.built_here(docker_lab) if ref.endswith(f":{tag}")])
+        kept = docker_lab.remove_images([ref for ref in images.built_here(docker_lab) if ref.endswith(f":{tag}")],
+                                        force=False)
 
+
+        assert kept == []
         assert not [ref for ref in images.built_here(docker_lab) if ref.endswith(f":{tag}")]
         assert docker_lab.client.images.get(images.BASE_IMAGE)
     finally:

@@ -26,8 +26,8 @@ from lab.scenarios.faults import swap_under_load
 from lab.smb import StorageBox
 from lab.standin_client import make_zip
 from lab.swap import SwapRefused, swap
-from lab.switches import switched
-from lab.topology import FRONT_NETWORK
+from lab.switches import recreate, switched
+from lab.topology import FRONT_NETWORK, PRODUCTION_PAIR
 
 QUIET = lambda line: None  # noqa: E731  (the swap's progress lines)
 
@@ -144,14 +144,21 @@ def head_tree_with(path: str, content: str) -> str:
 
 @pytest.fixture
 def restore_idle(config: LabConfig, docker_lab: DockerLab) -> Iterator[None]:
-    """Afterwards, both production containers run the working tree's image again."""
+    """Afterwards, both production containers run the images they ran before
+    (the working tree's, in make test's lab; a developer's deployed refs)."""
+    before = dict(lab_state.load(config).images)
     yield
     state = lab_state.load(config)
-    for service in list(state.images):
+    for service in [service for service in PRODUCTION_PAIR if state.images.get(service) != before.get(service)]:
         if service == state.live:
             swap(config, docker_lab, state, QUIET)
             state = lab_state.load(config)
-        deploy(config, docker_lab, state, service, None, QUIET)
+        if service in before:
+            state.images[service] = before[service]
+            lab_state.save(config, state)
+            recreate(config, [service], QUIET)
+        else:
+            deploy(config, docker_lab, state, service, None, QUIET)
 
 
 def head_tree() -> str:

@@ -13,12 +13,14 @@ from typing import Iterator
 import pytest
 
 from lab import config as lab_config
+from lab import consent
 from lab import database as lab_database
 from lab import live_alias
 from lab import state as lab_state
 from lab import testlab
 from lab.config import LAB_ENV_FILE, REPO_ROOT
 from lab.docker_ops import DockerLab
+from lab.errors import LabError
 from lab.http import LabClient, cache_result
 
 HERE = Path(__file__).parent
@@ -86,3 +88,24 @@ def developer_lab() -> Iterator[DeveloperLab]:
         yield developer
     finally:
         testlab.remove(base, "developer")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def your_lab_as_it_was() -> Iterator[None]:
+    """Run against a developer's own lab (not make test's), these tests leave
+    it as they found it: up again on the same live container if it was up."""
+    config = lab_config.load()
+    docker_lab = DockerLab(config.project)
+    try:
+        was_up = not consent.is_second_lab(config) and bool(live_alias.holders(docker_lab))
+    except LabError:  # no lab up
+        was_up = False
+    live = lab_state.load(config).live
+    yield
+    if not was_up:
+        return
+    started = make("up")
+    assert started.returncode == 0, started.stdout + started.stderr
+    if lab_state.load(config).live != live:
+        swapped = make("swap")
+        assert swapped.returncode == 0, swapped.stdout + swapped.stderr

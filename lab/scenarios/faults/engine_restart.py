@@ -2,7 +2,9 @@
 container stops, Docker starts again those with a restart policy (all of the
 lab's), and `make up` then finds the lab as it was: the same live container,
 the same data, ATS's cache still holding what it held. The engine is
-restarted with ENGINE_RESTART_COMMAND (.env), run by `sh -c`."""
+restarted with ENGINE_RESTART_COMMAND (.env), run by `sh -c`. Every other
+container on the machine stops too: those that ran before and Docker did not
+start again (no restart policy) are started again afterwards."""
 from __future__ import annotations
 
 import subprocess
@@ -29,6 +31,20 @@ ENGINE_BOUND_S = 120.0
 LAB_BOUND_S = 180.0
 
 
+def running_containers() -> list[str]:
+    """The ids of every container running on the engine, whatever its project."""
+    return [container.id for container in docker.from_env(timeout=30).containers.list()]
+
+
+def start_again(ids: list[str], out: Callable[[str], None]) -> None:
+    """Start those of `ids` that are not running (their restart policy did not)."""
+    engine = docker.from_env(timeout=60)
+    for container in engine.containers.list(all=True):
+        if container.id in ids and container.status != "running":
+            out(f"fault: starting {container.name} again (it ran before the engine restarted)")
+            container.start()
+
+
 def engine_answers() -> bool:
     try:
         return docker.from_env(timeout=5).ping()
@@ -42,6 +58,7 @@ def run(config: LabConfig, lab: DockerLab, out: Callable[[str], None]) -> FaultR
     client = LabClient(config.http_base, test_tag="fault engine-restart")
     cached = ats_restart.written_down(lab, client, out)[0]
     mods = database.query(lab, "spacedock", "SELECT count(*) FROM mod")
+    running = running_containers()
     out(f"fault: restarting the Docker engine: sh -c {command!r}")
     began = time.monotonic()
     restarted = subprocess.run(["sh", "-c", command], check=False, capture_output=True, text=True, timeout=300)
@@ -53,6 +70,7 @@ def run(config: LabConfig, lab: DockerLab, out: Callable[[str], None]) -> FaultR
     out(f"fault: the engine answers after {engine_back - began:.1f} s; make up")
     stack.up(config, out, build=False)
     healthy = time.monotonic()
+    start_again(running, out)
     live_after = live_alias.holders(lab)
     answer = LabClient(config.http_base).get("/version", host=SITE)
     mods_after = database.query(lab, "spacedock", "SELECT count(*) FROM mod")
