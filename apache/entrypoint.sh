@@ -13,8 +13,18 @@ set -euo pipefail
 
 log() { echo "entrypoint: $*" >&2; }
 
-# /run starts empty (a tmpfs, see compose.yaml); /var/lock points into it.
-install -d -m 1777 /run/lock
+# The storage mount is all that needs the container's SYS_ADMIN,
+# DAC_READ_SEARCH (mount.cifs) and NET_ADMIN (for `docker exec ... tc`, which
+# gets the container's own set): once it is done, this script starts again
+# without them in its bounding set, so neither it nor Apache, gunicorn, Celery
+# or the storage watch can ever gain them. (tini, PID 1, and the smbnetfs
+# daemon keep theirs: docs/deviations.md, privileges.)
+if [[ -z ${SDLAB_MOUNTED:-} ]]; then
+  # /run starts empty (a tmpfs, see compose.yaml); /var/lock points into it.
+  install -d -m 1777 /run/lock
+  mount-storage
+  SDLAB_MOUNTED=1 exec setpriv --bounding-set=-sys_admin,-dac_read_search,-net_admin -- "$0" "$@"
+fi
 
 # Apache runs as Debian's apache2ctl starts it: with /etc/apache2/envvars
 # (LANG=C among them, for Apache only) and its runtime folders. A container
@@ -39,8 +49,6 @@ case ${CONTENT_SERVED_BY:-alias} in
   *) log "CONTENT_SERVED_BY must be alias or xsendfile, not '$CONTENT_SERVED_BY'"; exit 64 ;;
 esac
 log "Apache: file reads ${APACHE_FILE_READS:-production}, /content/ served by ${CONTENT_SERVED_BY:-alias}"
-
-mount-storage
 
 # The app: the stand-in, or the real SpaceDock in its image (real-spacedock/),
 # which sets these. Each runs in its working directory (SpaceDock reads its

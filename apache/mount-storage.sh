@@ -95,7 +95,11 @@ EOF
   install -d "$fuse_root"
   # uid/gid/umask: present every file as www-data with mode 0777, as the cifs
   # mount does with uid=33,forceuid,gid=33,forcegid,file_mode=0777,dir_mode=0777.
-  HOME=$home smbnetfs "$fuse_root" -o allow_other,uid=33,gid=33,umask=0000
+  # The daemon keeps SYS_ADMIN (FUSE's mount needs it: libfuse2 mounts from
+  # the daemon itself) but not the container's DAC_READ_SEARCH (reading any
+  # file by handle) and NET_ADMIN (docs/deviations.md, privileges).
+  HOME=$home setpriv --bounding-set=-dac_read_search,-net_admin -- \
+    smbnetfs "$fuse_root" -o allow_other,uid=33,gid=33,umask=0000
   local waited=0
   until ls "$fuse_root/$server/$share" >/dev/null 2>&1; do
     if ((waited >= 30)); then
