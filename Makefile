@@ -13,7 +13,18 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 LAB    := $(PYTHON) -m lab
 PYTEST := $(PYTHON) -m pytest
-export COMPOSE
+
+# The variables a user gives (make swap REF=..., make trace URL=...) reach the
+# recipes as environment variables, quoted there ("$$REF"), and are never pasted
+# into a recipe's shell text: `REF='main; rm -rf x'` or a URL with backticks or
+# $(...) is a value, not a command. Each is also taken literally here, without
+# make's own expansion (`$(value)`): a `$` in a value stays a `$`. Only those
+# given are exported, so an unset APP still lets .env decide. (VENV, PYTHON, LAB
+# and PYTEST are commands, the developer's to override.)
+USER_VARIABLES := REF SERVICE URL HOST CODES name how clients swaps args share service quick lab keep yes \
+                  APP SPACEDOCK_SRC LAB_ENV_FILE COMPOSE
+$(foreach variable,$(USER_VARIABLES),$(if $(filter-out undefined,$(origin $(variable))),\
+  $(eval override $(variable) := $$(value $(variable)))$(eval export $(variable))))
 
 .PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear tls scenario storage \
         unit integration scenarios browser bench cifs lifecycle real-spacedock \
@@ -49,30 +60,32 @@ ps: venv ## Compose's view of the containers
 	@$(LAB) compose ps --all
 
 # Example: make logs service=ats
+# service= is split into words at blanks like args= (below): several names work
 logs: venv ## the last 100 log lines of every service, or of service=<name>
-	@$(LAB) compose logs --tail=100 $(service)
+	@read -r -d '' -a services <<< "$$service"; \
+	$(LAB) compose logs --tail=100 "$${services[@]}"
 
 status: venv ## live and idle production container, versions, health, Celery workers, storage mode
 	@$(LAB) status
 
 # Example: make swap, or make swap REF=origin/main
 swap: venv ## blue-green swap of sd1a/sd1b (REF=<git ref>: rebuild the idle one from it first); again rolls back
-	@$(LAB) swap $(if $(REF),--ref $(REF))
+	@$(LAB) swap $(if $(REF),--ref="$$REF")
 
 # Example: make deploy SERVICE=sd2 REF=beta
 deploy: venv ## rebuild SERVICE=sd2|sd6 (or the idle sd1a/sd1b) from REF=<git ref> (none: the working tree; APP=spacedock: a SpaceDock commit) and recreate it; also the repair of a broken one
-	@if [ -z "$(SERVICE)" ]; then echo "make deploy needs SERVICE=sd2, sd6 or the idle production container"; exit 2; fi
-	@$(LAB) deploy $(SERVICE) $(if $(REF),--ref $(REF))
+	@if [ -z "$$SERVICE" ]; then echo "make deploy needs SERVICE=sd2, sd6 or the idle production container"; exit 2; fi
+	@$(LAB) deploy "$$SERVICE" $(if $(REF),--ref="$$REF")
 
 # Example: make trace URL=http://spacedock.info/static/spacedock.css  (or URL=/path HOST=beta.spacedock.info)
 trace: venv ## fetch URL=... through ATS and explain the way it went (layers, cache hit/miss/stale, Age)
-	@if [ -z "$(URL)" ]; then echo "make trace needs URL=, e.g. make trace URL=http://spacedock.info/"; exit 2; fi
-	@$(LAB) trace "$(URL)" $(if $(HOST),--host $(HOST)) $(if $(CODES),--codes)
+	@if [ -z "$$URL" ]; then echo "make trace needs URL=, e.g. make trace URL=http://spacedock.info/"; exit 2; fi
+	@$(LAB) trace "$$URL" $(if $(HOST),--host="$$HOST") $(if $(CODES),--codes)
 
 # Example: make purge URL=http://spacedock.info/content/user_2/Some_Mod/Some_Mod-1.0.zip
 purge: venv ## PURGE one URL=... from ATS, sent from inside the lab
-	@if [ -z "$(URL)" ]; then echo "make purge needs URL=, e.g. make purge URL=http://spacedock.info/content/x.zip"; exit 2; fi
-	@$(LAB) purge "$(URL)" $(if $(HOST),--host $(HOST))
+	@if [ -z "$$URL" ]; then echo "make purge needs URL=, e.g. make purge URL=http://spacedock.info/content/x.zip"; exit 2; fi
+	@$(LAB) purge "$$URL" $(if $(HOST),--host="$$HOST")
 
 cache-clear: venv ## empty ATS's cache at once (new cache generation; no restart)
 	@$(LAB) cache clear
@@ -82,24 +95,30 @@ tls: venv ## the lab CA for ATS's TLS port, and how to trust it in a browser and
 
 # Examples: make scenario; make scenario name=purge-wrong-path; make scenario name=storage-away how=paused
 scenario: venv ## the scenario list; name=<scenario>|all plays a production bug (then its fix) or a fault on the running lab
-	@$(LAB) scenario $(name) $(if $(how),--how $(how)) $(if $(clients),--clients $(clients)) $(if $(swaps),--swaps $(swaps))
+	@$(LAB) scenario $(if $(name),"$$name") $(if $(how),--how="$$how") $(if $(clients),--clients="$$clients") \
+	  $(if $(swaps),--swaps="$$swaps") $(if $(yes),--yes)
 
 # Example: make storage args="ls -r user_2"
+# args= is a list of words split at blanks (spaces, tabs, newlines) by bash's
+# `read -a`: no quotes, no globbing, nothing run, so a word cannot hold a blank
+# (python -m lab storage takes such a name as one argument).
 storage: venv ## the storage box over SMB3 + encryption: args="ls|put|get|rm ..." (share=beta|alpha)
-	@$(LAB) storage $(if $(share),--share $(share)) $(args)
+	@read -r -d '' -a words <<< "$$args"; \
+	$(LAB) storage $(if $(share),--share="$$share") "$${words[@]}"
 
 unit: venv ## unit tests; no Docker needed
 	@$(PYTEST) tests/unit
 
+# On your own lab each of these says what it changes and asks first (yes=1: go on without asking)
 integration: venv ## integration tests against your running lab (make up first; make test uses its own)
-	@$(PYTEST) tests/integration
+	@$(LAB) confirm integration $(if $(yes),--yes) && $(PYTEST) tests/integration
 
 scenarios: venv ## the scenario catalogue's tests against the running lab (each bug shown, then gone with its fix)
 	@$(PYTEST) tests/scenarios
 
 # Example: make bench quick=1
 bench: venv ## measure every path side by side on the running lab: bench-results/<time>/ (quick=1: under a minute; lab=1: make up timed too)
-	@$(LAB) bench $(if $(quick),--quick) $(if $(lab),--lab)
+	@$(LAB) bench $(if $(quick),--quick) $(if $(lab),--lab) $(if $(yes),--yes)
 
 # Example: make cifs quick=1
 cifs: venv ## production's kernel CIFS mount of the storage box in a QEMU VM: reads, coherence, outage (quick=1: mount and read back)
@@ -108,8 +127,8 @@ cifs: venv ## production's kernel CIFS mount of the storage box in a QEMU VM: re
 browser: venv ## the browser tests: Debian's Chromium in a container, against the running lab
 	@$(LAB) browser
 
-lifecycle: venv ## `make up` twice is harmless, `make down` leaves nothing (ends with the lab down)
-	@$(PYTEST) tests/lifecycle
+lifecycle: venv ## `make up` twice is harmless, `make down` leaves nothing (your lab: brought back up afterwards)
+	@$(LAB) confirm lifecycle $(if $(yes),--yes) && $(PYTEST) tests/lifecycle
 
 # Example: make real-spacedock SPACEDOCK_SRC=../SpaceDock
 real-spacedock: venv ## the real SpaceDock's pass: make up APP=spacedock (from SPACEDOCK_SRC), then tests/spacedock
@@ -129,5 +148,5 @@ test-clean: venv ## remove the test lab that make test keep=1 left up
 	@$(LAB) test --remove
 
 clean: venv ## down (and the test lab), then remove the data volumes, every image the lab builds (not the base), .venv, .lab and artifacts
-	@$(LAB) clean
+	@$(LAB) clean || echo "lab: Docker's part of make clean did not all work (above); the local files go anyway"
 	@rm -rf $(VENV) .lab artifacts

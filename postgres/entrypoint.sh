@@ -25,8 +25,12 @@ fi
 # Set-up on a server that listens on the socket only, so nobody connects early.
 as_postgres pg_ctl --pgdata="$PGDATA" --wait --silent \
   --options="-c config_file=$CONF -c listen_addresses=''" start
+# The password reaches psql by its environment (\getenv, psql 15 on), never
+# its command line: the host's `ps` shows every process's arguments to every
+# user, whereas a process's environment is readable by its own user and root.
 as_postgres psql --quiet --no-psqlrc --set=ON_ERROR_STOP=1 \
-  --set=user="$DB_USER" --set=password="$DB_PASSWORD" --dbname=postgres <<'SQL'
+  --set=user="$DB_USER" --dbname=postgres <<'SQL'
+\getenv password DB_PASSWORD
 SELECT format('CREATE ROLE %I LOGIN', :'user')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'user') \gexec
 -- CREATEDB: the real SpaceDock at a commit older than its branch's schema
