@@ -13,14 +13,17 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError
 
 from spacedock import (accounts, api, config, database, downloads, errors, formatting, health, pages, publishing,
-                       routing)
+                       routing, uploads)
 
 
 class SpaceDock(Flask):
     """Flask, where with DB_POOL=fixed a GET or HEAD whose database connection
     was cut under it (the database restarted mid-request) runs once more on a
     new connection, if it has committed nothing yet (a download GET counts
-    itself): run again, it changes nothing."""
+    itself): run again, it changes nothing. Its requests close every file
+    part they spooled, of a body refused halfway too (uploads.py)."""
+
+    request_class = uploads.PartsClosingRequest
 
     def dispatch_request(self) -> ResponseReturnValue:
         try:
@@ -40,8 +43,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = config.from_environment() if test_config is None else {**config.defaults(), **test_config}
     config.validate(settings)
     app.config.from_mapping(settings)
-    # One request may carry a whole upload (the chunked client sends 2 MiB).
-    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_UPLOAD_BYTES"] + 1024 * 1024
+    # How much one request may carry (UPLOAD_REQUESTS): a whole upload, as
+    # production, or one chunk and its form fields (refused before it is read).
+    app.config["MAX_CONTENT_LENGTH"] = uploads.request_body_limit(settings)
+    app.before_request(uploads.bound_request_body)
     app.url_map.converters["id"] = routing.IdConverter
     database.init_app(app)
     accounts.init_app(app)

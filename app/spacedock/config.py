@@ -27,6 +27,15 @@ CHOICES = {
     # fixed:      a file name another mod or version uses is refused (409), and
     #             a zip must open, list its files and pass its CRCs
     "UPLOAD_CHECKS": ("production", "fixed"),
+    # production: what SpaceDock does with a request: it may carry a whole
+    #             upload (SpaceDock sets no limit; the lab stops at
+    #             MAX_UPLOAD_BYTES and 1 MiB more), and its zip part is read
+    #             whole into the worker's memory before it is written
+    #             (`f.write(request.files['zipball'].stream.read())`)
+    # fixed:      a request carries at most one chunk (UPLOAD_CHUNK_BYTES) and
+    #             its form fields; a bigger one is refused with 413 before any
+    #             of it is read, and the chunk is copied to storage in blocks
+    "UPLOAD_REQUESTS": ("production", "fixed"),
     # production: a download is counted before anyone looks for the file (a
     #             404 counts), and two downloads at once may each start a new
     #             hourly row
@@ -80,6 +89,7 @@ def defaults() -> dict[str, Any]:
         "UPLOAD_WRITES": "in-place",
         "PURGE_PATHS": "production",
         "UPLOAD_CHECKS": "production",
+        "UPLOAD_REQUESTS": "production",
         "DOWNLOAD_COUNTS": "production",
         "XSENDFILE_ETAGS": "production",
         "ANONYMOUS_SESSIONS": "none",
@@ -96,6 +106,9 @@ def defaults() -> dict[str, Any]:
         # Largest zip an upload may produce: production's Dropzone allows
         # 10000 MB (Dropzone's MB are MiB) and its Apache sets no body limit.
         "MAX_UPLOAD_BYTES": 10000 * 1024 * 1024,
+        # UPLOAD_REQUESTS=fixed: the largest chunk of a zip one request may carry.
+        # The stand-in's upload page sends 2 MiB (SpaceDock's Dropzone 2 MB).
+        "UPLOAD_CHUNK_BYTES": 2 * 1024 * 1024,
         # UPLOAD_CHECKS=fixed reads every file of a zip up to this size to test
         # its CRCs; a bigger zip is checked by its central directory only.
         "ZIP_TEST_MAX_BYTES": 100 * 1024 * 1024,
@@ -121,9 +134,11 @@ def validate(settings: dict[str, Any]) -> None:
     for key, allowed in CHOICES.items():
         if settings[key] not in allowed:
             raise ValueError(f"{key} must be one of {', '.join(allowed)}, not {settings[key]!r}")
-    for key in ("MAX_UPLOAD_BYTES", "PAGE_CACHE_SECONDS", "ZIP_TEST_MAX_BYTES", "ABANDONED_UPLOAD_SECONDS",
-                "DB_CONNECT_PATIENCE_S"):
+    for key in ("MAX_UPLOAD_BYTES", "UPLOAD_CHUNK_BYTES", "PAGE_CACHE_SECONDS", "ZIP_TEST_MAX_BYTES",
+                "ABANDONED_UPLOAD_SECONDS", "DB_CONNECT_PATIENCE_S"):
         settings[key] = int(settings[key])
+    if settings["UPLOAD_CHUNK_BYTES"] <= 0:
+        raise ValueError(f"UPLOAD_CHUNK_BYTES must be a positive number of bytes, not {settings['UPLOAD_CHUNK_BYTES']}")
 
 
 def from_environment() -> dict[str, Any]:

@@ -11,11 +11,15 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol, Union
 
 from werkzeug.utils import secure_filename
 
 VERSION_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
+# A chunk given as a stream is copied to storage this much at a time.
+COPY_BLOCK_BYTES = 64 * 1024
+# What a chunk's bytes may come as: in memory, or a stream at their start.
+ChunkData = Union[bytes, BinaryIO]
 
 
 class UnsafeName(ValueError):
@@ -82,13 +86,23 @@ class ChunkWriter(Protocol):
     """Writes the chunks of one upload whose zip belongs at `final`."""
 
     def start(self, final: Path, upload_id: str) -> None: ...
-    def append(self, final: Path, upload_id: str, offset: int, data: bytes) -> int: ...
+    def append(self, final: Path, upload_id: str, offset: int, data: ChunkData) -> int: ...
     def written(self, final: Path, upload_id: str) -> Path: ...
     def commit(self, final: Path, upload_id: str) -> None: ...
     def discard(self, final: Path, upload_id: str) -> None: ...
 
 
-def _append_checked(path: Path, offset: int, data: bytes) -> int:
+def copy_in_blocks(source: BinaryIO, target: BinaryIO) -> int:
+    """Copy `source` from where it is to its end, COPY_BLOCK_BYTES at a time
+    (never the whole of it in memory); returns how many bytes were copied."""
+    copied = 0
+    while block := source.read(COPY_BLOCK_BYTES):
+        target.write(block)
+        copied += len(block)
+    return copied
+
+
+def _append_checked(path: Path, offset: int, data: ChunkData) -> int:
     size = path.stat().st_size if path.exists() else None
     if size is None:
         raise ChunkOrderError("no upload in progress (the first chunk, index 0, was not received)")
@@ -99,8 +113,12 @@ def _append_checked(path: Path, offset: int, data: bytes) -> int:
     # cannot open O_APPEND (EIO), so write at the end explicitly: same bytes.
     with path.open("r+b") as handle:
         handle.seek(0, os.SEEK_END)
-        handle.write(data)
-    return size + len(data)
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            handle.write(data)
+            written = len(data)
+        else:
+            written = copy_in_blocks(data, handle)
+    return size + written
 
 
 class InPlaceWriter:
@@ -114,7 +132,7 @@ class InPlaceWriter:
         final.unlink(missing_ok=True)
         final.touch()
 
-    def append(self, final: Path, upload_id: str, offset: int, data: bytes) -> int:
+    def append(self, final: Path, upload_id: str, offset: int, data: ChunkData) -> int:
         return _append_checked(final, offset, data)
 
     def written(self, final: Path, upload_id: str) -> Path:
@@ -142,7 +160,7 @@ class AtomicWriter:
         final.parent.mkdir(parents=True, exist_ok=True)
         self.written(final, upload_id).write_bytes(b"")
 
-    def append(self, final: Path, upload_id: str, offset: int, data: bytes) -> int:
+    def append(self, final: Path, upload_id: str, offset: int, data: ChunkData) -> int:
         return _append_checked(self.written(final, upload_id), offset, data)
 
     def commit(self, final: Path, upload_id: str) -> None:

@@ -5,20 +5,23 @@ same URL with the form fields `dzuuid`, `dzchunkindex`, `dztotalchunkcount`,
 without the dz fields is a whole upload in one chunk.
 
 What happens to the bytes is chosen by the lab's switches (config.py):
+UPLOAD_REQUESTS (how much one request may carry, and whether its zip part is
+read whole into memory, as SpaceDock does, or copied to storage in blocks),
 UPLOAD_WRITES (production's in-place appends, or atomic writes aside) and
 UPLOAD_CHECKS (what counts as a zip). In every environment one file takes one
 upload at a time (claims.py): a second upload of it is refused with 409.
 """
 from __future__ import annotations
 
+import io
 import logging
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable, Iterator, TypeVar
+from typing import Any, BinaryIO, Callable, Iterator, Mapping, TypeVar
 
-from flask import current_app, request
+from flask import Request, current_app, request
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -39,6 +42,95 @@ def storage_errors(what: str) -> Iterator[None]:
                        retry_after_s=10) from error
 
 
+# --- how much one request may carry ---------------------------------------------------
+
+# UPLOAD_REQUESTS=fixed: what a request may carry besides its chunk of the zip:
+# the multipart framing and the text fields (the longest, a changelog of 10 000
+# characters, is at most 40 kB in UTF-8).
+FORM_OVERHEAD_BYTES = 64 * 1024
+# UPLOAD_REQUESTS=production: a request may carry a whole upload.
+WHOLE_UPLOAD_OVERHEAD_BYTES = 1024 * 1024
+
+
+def request_body_limit(settings: Mapping[str, Any]) -> int:
+    """The most bytes one request's body may have (Flask's MAX_CONTENT_LENGTH)."""
+    if settings["UPLOAD_REQUESTS"] == "fixed":
+        return settings["UPLOAD_CHUNK_BYTES"] + FORM_OVERHEAD_BYTES
+    return settings["MAX_UPLOAD_BYTES"] + WHOLE_UPLOAD_OVERHEAD_BYTES
+
+
+def too_large(limit: int, what: str) -> Rejected:
+    chunk = current_app.config["UPLOAD_CHUNK_BYTES"]
+    return Rejected(413, f"{what}; one request may carry at most {limit} bytes: a chunk of at most {chunk} bytes "
+                         f"of the zip and {FORM_OVERHEAD_BYTES} bytes of form fields. Send the zip in chunks of at "
+                         "most that size (the fields dzuuid, dzchunkindex, dztotalchunkcount, dzchunkbyteoffset and "
+                         "dztotalfilesize, as the upload page does)")
+
+
+class BoundedBody:
+    """A request body of unknown length (chunked transfer encoding, which
+    Werkzeug reads to its end whatever MAX_CONTENT_LENGTH says), refused with
+    413 as soon as more than `limit` bytes of it have been read."""
+
+    def __init__(self, stream: BinaryIO, limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.seen = 0
+
+    def _count(self, data: bytes) -> bytes:
+        self.seen += len(data)
+        if self.seen > self.limit:
+            raise too_large(self.limit, f"this request's body passed {self.limit} bytes")
+        return data
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            blocks = []
+            while block := self.read(storage.COPY_BLOCK_BYTES):
+                blocks.append(block)
+            return b"".join(blocks)
+        # never more than one byte past the limit from the stream
+        return self._count(self.stream.read(min(size, self.limit + 1 - self.seen)))
+
+    def readline(self, size: int | None = -1) -> bytes:
+        room = self.limit + 1 - self.seen
+        return self._count(self.stream.readline(room if size is None or size < 0 else min(size, room)))
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class PartsClosingRequest(Request):
+    """Flask's request, which closes every file part its form parser spooled,
+    those of a body cut off halfway (BoundedBody) too: Werkzeug closes only
+    the parts of a form it has finished parsing."""
+
+    def _get_file_stream(self, *args: Any, **kwargs: Any) -> BinaryIO:
+        part = super()._get_file_stream(*args, **kwargs)
+        self.__dict__.setdefault("spooled_parts", []).append(part)
+        return part
+
+    def close(self) -> None:
+        super().close()
+        for part in self.__dict__.get("spooled_parts", ()):
+            part.close()
+
+
+def bound_request_body() -> None:
+    """Before anything reads a request (before_request, every route):
+    UPLOAD_REQUESTS=fixed refuses a body longer than one chunk and its form
+    fields with 413, without reading any of it; a body of unknown length is
+    cut off with 413 once it passes that."""
+    if current_app.config["UPLOAD_REQUESTS"] != "fixed":
+        return
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    length = request.content_length
+    if length is not None and length > limit:
+        raise too_large(limit, f"this request's body is {length} bytes")
+    if length is None and request.environ.get("wsgi.input_terminated"):
+        request.environ["wsgi.input"] = BoundedBody(request.environ["wsgi.input"], limit)
+
+
 # --- the request ------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -48,7 +140,8 @@ class Chunk:
     total: int
     offset: int
     declared_size: int | None
-    data: bytes
+    # the chunk's bytes, from their start
+    part: BinaryIO
 
     @property
     def last(self) -> bool:
@@ -74,6 +167,17 @@ def text_field(name: str, limit: int) -> str:
     return value
 
 
+def chunk_bytes(part: BinaryIO) -> BinaryIO:
+    """The zip part as the request's parser left it: up to 500 kB in memory,
+    the rest in a temporary file (Werkzeug's SpooledTemporaryFile).
+    UPLOAD_REQUESTS=fixed copies it to storage from there, in blocks;
+    production's SpaceDock reads it whole into memory first
+    (`f.write(request.files['zipball'].stream.read())`)."""
+    if current_app.config["UPLOAD_REQUESTS"] == "fixed":
+        return part
+    return io.BytesIO(part.read())
+
+
 def read_chunk() -> Chunk:
     upload = request.files.get("zipball")
     if upload is None:
@@ -89,7 +193,7 @@ def read_chunk() -> Chunk:
         total=total,
         offset=int_field("dzchunkbyteoffset", 0),
         declared_size=int_field("dztotalfilesize"),
-        data=upload.read(),
+        part=chunk_bytes(upload.stream),
     )
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     if chunk.declared_size is not None and chunk.declared_size > limit:
@@ -221,7 +325,7 @@ class Upload:
     def _append(self) -> int:
         try:
             with storage_errors("write the chunk"):
-                size = self.writer.append(self.final, self.chunk.upload_id, self.chunk.offset, self.chunk.data)
+                size = self.writer.append(self.final, self.chunk.upload_id, self.chunk.offset, self.chunk.part)
         except storage.ChunkOrderError as error:
             self.give_up(delete=False)
             raise Rejected(400, f"chunk {self.chunk.index} of {self.chunk.total}: {error}") from None

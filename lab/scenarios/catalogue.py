@@ -15,7 +15,7 @@ from lab.scenarios import engine
 from lab.scenarios.bugs import (anonymous_cookie, content_through_gunicorn, corrupt_zip_cached, db_restart,
                                 download_events_index, etag_zero, hidden_swap, missing_background, name_clash,
                                 purge_wrong_path, shared_zip_deleted, stale_after_reupload, storage_outage,
-                                uncounted_downloads, upload_idle_timeout, worker_oom)
+                                uncounted_downloads, upload_idle_timeout, upload_in_memory, worker_oom)
 from lab.scenarios.engine import Scenario
 from lab.scenarios.faults import ats_restart, engine_restart
 from lab.scenarios.faults import storage_outage as storage_away
@@ -42,6 +42,7 @@ STAND_IN_BUGS: tuple[Scenario, ...] = (
     name_clash.SCENARIO,
     shared_zip_deleted.SCENARIO,
     db_restart.SCENARIO,
+    upload_in_memory.SCENARIO,
 )
 # Production's bugs on SpaceDock's own commits (APP=spacedock).
 SPACEDOCK_BUGS: tuple[Scenario, ...] = (

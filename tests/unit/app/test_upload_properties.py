@@ -3,7 +3,8 @@
 damaged zips), chunk sizes, orders, offsets and stray chunks, played in random
 sequences against the app with a storage root of its own.
 
-With the fixes (alpha: UPLOAD_WRITES=atomic, UPLOAD_CHECKS=fixed), after any
+With the fixes (alpha: UPLOAD_WRITES=atomic, UPLOAD_CHECKS=fixed, and
+UPLOAD_REQUESTS=fixed: chunks copied to storage in blocks), after any
 sequence:
 - every answer is 2xx or a 4xx JSON with a reason, never a 5xx;
 - a published zip changes only by a successful replace;
@@ -96,7 +97,8 @@ class Published:
 
 class Uploads(RuleBasedStateMachine):
     """An author creating, extending, replacing and deleting mods at random."""
-    SETTINGS = {"UPLOAD_WRITES": "atomic", "UPLOAD_CHECKS": "fixed", "DOWNLOAD_COUNTS": "fixed"}
+    SETTINGS = {"UPLOAD_WRITES": "atomic", "UPLOAD_CHECKS": "fixed", "DOWNLOAD_COUNTS": "fixed",
+                "UPLOAD_REQUESTS": "fixed"}
     STRICT = True
 
     published = Bundle("published")
@@ -261,7 +263,8 @@ class Uploads(RuleBasedStateMachine):
 class UploadsAsProductionDoes(Uploads):
     """Production's behaviour loses files on purpose (docs/standin-app.md: the bugs the lab
     keeps); what must still hold is: never a 5xx."""
-    SETTINGS = {"UPLOAD_WRITES": "in-place", "UPLOAD_CHECKS": "production", "DOWNLOAD_COUNTS": "production"}
+    SETTINGS = {"UPLOAD_WRITES": "in-place", "UPLOAD_CHECKS": "production", "DOWNLOAD_COUNTS": "production",
+                "UPLOAD_REQUESTS": "production"}
     STRICT = False
 
 
