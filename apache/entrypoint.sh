@@ -48,7 +48,20 @@ case ${CONTENT_SERVED_BY:-alias} in
   xsendfile) apache_defines+=(-DContentByXSendfile) ;;
   *) log "CONTENT_SERVED_BY must be alias or xsendfile, not '$CONTENT_SERVED_BY'"; exit 64 ;;
 esac
-log "Apache: file reads ${APACHE_FILE_READS:-production}, /content/ served by ${CONTENT_SERVED_BY:-alias}"
+# UPLOAD_REQUESTS=fixed: the app takes one chunk a request (app/spacedock/
+# uploads.py: a chunk and 64 KiB of form fields); Apache refuses a bigger body
+# with 413 itself, before proxying any of it: a gunicorn that answers 413
+# before reading the body it refuses breaks the connection Apache is still
+# sending on, and the client gets a 502.
+case ${UPLOAD_REQUESTS:-production} in
+  production) ;;
+  fixed)
+    apache_defines+=(-DBoundedRequests)
+    export SDLAB_REQUEST_BODY_LIMIT=$((${UPLOAD_CHUNK_BYTES:-2097152} + 65536)) ;;
+  *) log "UPLOAD_REQUESTS must be production or fixed, not '$UPLOAD_REQUESTS'"; exit 64 ;;
+esac
+log "Apache: file reads ${APACHE_FILE_READS:-production}, /content/ served by ${CONTENT_SERVED_BY:-alias}," \
+    "request bodies ${SDLAB_REQUEST_BODY_LIMIT:-unbounded}"
 
 # The app: the stand-in, or the real SpaceDock in its image (real-spacedock/),
 # which sets these. Each runs in its working directory (SpaceDock reads its
