@@ -2,65 +2,23 @@
 stop half-way finishes that step first and says what it left: the live
 aliases moved and recorded, a frozen container thawed, the error that
 mattered reported. Signals are real, sent to this process mid-step; the lab is
-a stand-in for the Docker API that keeps aliases in a dict."""
+a stand-in for the Docker API (fake_lab.py)."""
 from __future__ import annotations
 
-import os
 import signal
 from pathlib import Path
-from typing import Sequence
 
 import pytest
 
 from lab import live_alias
 from lab import state as lab_state
 from lab.config import LabConfig
-from lab.docker_ops import ExecResult
 from lab.errors import LabError, ServiceUnhealthy
 from lab.faults import paused
 from lab.stack import with_evidence
 from lab.state import LabState
 from lab.swap import SwapRefused, move_and_record
-from lab.topology import LIVE_ALIASES
-
-STATUS_PAGE = "BusyWorkers: 1\nConnsAsyncWriting: 0\n--- sockets\n"
-
-
-class SignalledLab:
-    """Aliases on the front network; `signal_at` maps a call ("set_aliases
-    sd1b", "exec sd1a", "unpause storagebox") to a signal this process gets in
-    the middle of it; `failing` to a call that raises."""
-
-    def __init__(self, signal_at: dict[str, int] | None = None, failing: Sequence[str] = ()) -> None:
-        self.book = {"sd1a": ["sd1a.52k", *LIVE_ALIASES], "sd1b": ["sd1b.52k"]}
-        self.signal_at = dict(signal_at or {})
-        self.failing = set(failing)
-        self.frozen: set[str] = set()
-
-    def _step(self, call: str) -> None:
-        if call in self.signal_at:
-            os.kill(os.getpid(), self.signal_at.pop(call))
-        if call in self.failing:
-            raise LabError(f"could not {call}")
-
-    def aliases(self, service: str, network: str) -> list[str]:
-        return list(self.book[service])
-
-    def set_aliases(self, service: str, network: str, aliases: Sequence[str]) -> None:
-        self._step(f"set_aliases {service}")
-        self.book[service] = list(aliases)
-
-    def exec(self, service: str, command: Sequence[str], *, user: str = "") -> ExecResult:
-        self._step(f"exec {service}")
-        return ExecResult(0, STATUS_PAGE)
-
-    def pause(self, service: str) -> None:
-        self.frozen.add(service)
-
-    def unpause(self, service: str) -> None:
-        self._step(f"unpause {service}")
-        self.frozen.discard(service)
-
+from tests.unit.lab.fake_lab import FakeLab
 
 @pytest.fixture
 def config(tmp_path: Path) -> LabConfig:
@@ -85,7 +43,7 @@ STEPS = ["set_aliases sd1b", "exec sd1a", "set_aliases sd1a"]
 @pytest.mark.parametrize("step", STEPS, ids=["grant", "in-flight count", "revoke"])
 def test_a_swap_interrupted_at_any_step_ends_with_the_new_container_alone_live_and_recorded(
         config: LabConfig, step: str, signum: int) -> None:
-    lab = SignalledLab(signal_at={step: signum})
+    lab = FakeLab(signal_at={step: signum})
     said: list[str] = []
 
     with pytest.raises(KeyboardInterrupt):
@@ -98,7 +56,7 @@ def test_a_swap_interrupted_at_any_step_ends_with_the_new_container_alone_live_a
 
 def test_a_swap_that_fails_and_is_interrupted_rolls_back_and_keeps_the_old_container_recorded(
         config: LabConfig) -> None:
-    lab = SignalledLab(signal_at={"set_aliases sd1b": signal.SIGINT}, failing=["exec sd1a"])
+    lab = FakeLab(signal_at={"set_aliases sd1b": signal.SIGINT}, failing={"exec sd1a": 0})
 
     with pytest.raises(SwapRefused, match="rolled back: sd1a alone holds the live aliases"):
         move_and_record(config, lab, LabState(live="sd1a"), "sd1b", lambda line: None)
@@ -108,8 +66,7 @@ def test_a_swap_that_fails_and_is_interrupted_rolls_back_and_keeps_the_old_conta
 
 
 def test_settle_gives_the_live_container_the_aliases_before_it_takes_them_from_the_other() -> None:
-    lab = SignalledLab(failing=["set_aliases sd1a"])
-    lab.book = {"sd1a": ["sd1a.52k", *LIVE_ALIASES], "sd1b": ["sd1b.52k"]}
+    lab = FakeLab(failing={"set_aliases sd1a": 0})
 
     with pytest.raises(LabError):
         live_alias.settle(lab, "sd1b")
@@ -119,7 +76,7 @@ def test_settle_gives_the_live_container_the_aliases_before_it_takes_them_from_t
 
 
 def test_a_frozen_container_is_thawed_even_through_a_second_ctrl_c() -> None:
-    lab = SignalledLab(signal_at={"unpause storagebox": signal.SIGINT})
+    lab = FakeLab(signal_at={"unpause storagebox": signal.SIGINT})
 
     with pytest.raises(KeyboardInterrupt):
         with paused(lab, "storagebox", lambda line: None):
