@@ -3,9 +3,10 @@
 #
 # Loads the kernel modules listed in /lib/modules/load-order (dependencies
 # first, worked out on the host by lab.cifsvm.kernel_modules), brings up QEMU's
-# user network, and serves a shell on TCP port 2323, which QEMU forwards from
-# a port on the host's 127.0.0.1: the host writes commands there and reads
-# their output. The serial console only says how the boot went.
+# user network (for SMB only: nothing listens on it), and serves the host's
+# shells on QEMU's virtio-serial ports named sdlab.shell.<n>: on the host each
+# is a Unix socket in a folder only the user who booted the VM can open
+# (lab.cifsvm.machine). The serial console only says how the boot went.
 export PATH=/bin:/sbin
 
 mount -t proc proc /proc
@@ -28,10 +29,48 @@ route add default gw 10.0.2.2
 
 mkdir -p /mnt /var/cache/fscache /tmp
 
-# busybox nc: each connection gets a shell of its own (-ll: again and again)
-nc -ll -p 2323 -e /bin/sh &
+# One port's shells, one after the other: the port opened once, read and
+# written (a virtio-serial port opens for one process at a time, and data
+# already in it is dropped when it closes), then for each shell a line that
+# says it is ready (the host writes to a new shell only after it), and sh.
+# The host stays connected for the VM's life (QEMU waited for it before it
+# started the guest); were it gone, sh would end at once, so the next one
+# waits a little.
+serve() {
+  exec <>"$1" >&0 2>&0
+  while :; do
+    echo "sdlab-shell: ready"
+    sh
+    usleep 100000
+  done
+}
+
+# Each port is /dev/vport<device>p<port>, made by devtmpfs (no udev here, so
+# no /dev/virtio-ports/<name> links); its name comes from QEMU a moment after
+# the device, in /sys/class/virtio-ports/*/name. sdlab_shells, from the
+# kernel's command line, says how many to wait for.
+named=sdlab.shell.
+shell_ports() {
+  for port in /sys/class/virtio-ports/*; do
+    case "$(cat "$port/name" 2>/dev/null)" in
+      "$named"*) echo "/dev/${port##*/}" ;;
+    esac
+  done
+}
+tries=0
+until [ "$(shell_ports | wc -l)" -ge "${sdlab_shells:-1}" ]; do
+  if [ "$tries" -ge 50 ]; then
+    echo "sdlab-vm: $(shell_ports | wc -l) of ${sdlab_shells:-1} shell ports named after 50 tries"
+    break
+  fi
+  usleep 100000
+  tries=$((tries + 1))
+done
+for device in $(shell_ports); do
+  serve "$device" &
+done
 
 echo "sdlab-vm: ready, kernel $(uname -r)"
 wait
-echo "sdlab-vm: the shell server ended; powering off"
+echo "sdlab-vm: the shells' ports ended; powering off"
 poweroff -f

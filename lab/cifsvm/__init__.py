@@ -3,7 +3,7 @@ kernel booted by QEMU with a busybox initramfs, mounting the running lab's
 storage box through its published SMB port.
 
 image: the kernel and the initramfs, made once from Debian packages
-machine: QEMU, and shells in the guest (on TCP, forwarded from the host's loopback)
+machine: QEMU, and shells in the guest (on virtio-serial ports, Unix sockets in a 0700 folder)
 mount: production's mount options and the guest's view of a mount
 probing: the VM booted against the storage box, ready for the probes
 measure: the probes, what `make cifs` reports

@@ -5,8 +5,9 @@
   its PVH entry, which spares the guest decompressing it under emulation
   (about 2.4 s);
 - initramfs.cpio.gz: busybox-static, the kernel modules CIFS, its ciphers,
-  virtio and fsc need (lab.cifsvm.kernel_modules), cachefilesd with the
-  host's glibc (Debian bookworm's, as the package's), and cifsvm/init.sh.
+  virtio (the shells' virtio-serial ports among it) and fsc need
+  (lab.cifsvm.kernel_modules), cachefilesd with the host's glibc (Debian
+  bookworm's, as the package's), and cifsvm/init.sh.
 
 The packages are downloaded with `apt-get download` and unpacked with
 `dpkg-deb -x`: nothing is installed on the host."""

@@ -14,6 +14,7 @@ from lab.errors import LabError
 # listed by module name.
 WANTED = (
     "virtio_pci", "virtio_net", "virtio_blk",         # QEMU's network card and the fsc cache disk
+    "virtio_console",                                 # virtio-serial: the host's shells (cifsvm/init.sh)
     "cifs",                                           # the client under test
     "ccm", "gcm", "ctr", "cmac", "ecb",               # SMB 3.0 sealing (AES-128-CCM) and signing (AES-CMAC)
     "sha512_generic",                                 # SMB 3.1.1's preauth integrity hash

@@ -81,7 +81,8 @@ class Probe:
         answer = self.shell.run(made.command(), MOUNT_TIMEOUT_S, check=False)
         if answer.status != 0:
             kernel = self.shell.run("dmesg | grep -i cifs | tail -5", check=False).output
-            raise LabError(f"the CIFS VM could not mount: {made.shown()}: {answer.output}\n{kernel}")
+            raise LabError(self.guest.redact(f"the CIFS VM could not mount: {made.command()}: "
+                                             f"{answer.output}\n{kernel}"))
 
     def unmount(self, target: str) -> None:
         self.shell.run(f"umount {target}", MOUNT_TIMEOUT_S)
@@ -127,7 +128,7 @@ def mount_and_read_back(probe: Probe) -> None:
     session = cifs.session(probe.shell.run("cat /proc/fs/cifs/DebugData").output)
     missing = [option for option in options.split(",") if option not in shown]
     probe.results.observations += [
-        Observation(MOUNTED, "options as the kernel shows them", cifs.redacted(",".join(shown))),
+        Observation(MOUNTED, "options as the kernel shows them", probe.guest.redact(",".join(shown))),
         Observation(MOUNTED, "production's options the kernel does not show", ", ".join(missing) or "none"),
         Observation(MOUNTED, "session", f"SMB {session.dialect}, {'encrypted' if session.encrypted else 'NOT encrypted'}"),
     ]
@@ -292,7 +293,7 @@ def outage(probe: Probe, lab: DockerLab) -> None:
         files[row] = probe.file(f"outage-{index}-{uuid.uuid4().hex[:8]}.bin", os.urandom(MIB))
         shown = cifs.options_shown(probe.shell.run("cat /proc/mounts").output, f"/mnt/outage{index}")
         if ("soft" in shown) != row.startswith("soft"):
-            raise LabError(f"the {row} mount shows {','.join(cifs.redacted(o) for o in shown)}")
+            raise LabError(probe.guest.redact(f"the {row} mount shows {','.join(shown)}"))
     probe.out(f"cifs: the storage box frozen (docker pause; the lab's sites cannot read files meanwhile) while a "
               f"file is read through a soft and a hard mount; watched for up to {OUTAGE_BOUND_S:.0f} s")
     rows = list(mounts)
@@ -314,7 +315,7 @@ def outage(probe: Probe, lab: DockerLab) -> None:
             index, status = line.text.removeprefix("outage").split()
             ended[rows[int(index)]] = (line.at - frozen, status)
 
-    with paused(lab, "storagebox"):
+    with paused(lab, "storagebox", probe.out):
         frozen = time.monotonic()
         for index, row in enumerate(rows):
             probe.shell.run(f"(dd if=/mnt/outage{index}/{files[row]} of=/dev/null bs=1M 2>/tmp/outage{index}.err; "

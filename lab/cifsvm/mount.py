@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
+from typing import Iterable
 
 from lab.config import LabConfig
 from lab.errors import LabError
@@ -22,6 +23,8 @@ SHARE = "backup"
 PRODUCTION = "cache=strict"
 # a dialect the kernel reports in DebugData, as SMB names it
 DIALECTS = {"0x300": "3.0", "0x302": "3.0.2", "0x311": "3.1.1", "0x210": "2.1"}
+# what a secret is shown as
+MASK = "***"
 
 
 def with_option(options: str, option: str) -> str:
@@ -52,7 +55,7 @@ class Mount:
     share: str = SHARE
 
     def command(self) -> str:
-        password = self.config.get("SMB_PASSWORD")
+        password = self.secret()
         if "," in password:
             raise LabError("SMB_PASSWORD has a comma, which the kernel's CIFS options cannot carry "
                            "(mount.cifs's credentials file can): choose one without")
@@ -60,13 +63,39 @@ class Mount:
         options = shlex.quote(f"port={self.config.smb_port},{self.options},{credentials}")
         return f"mkdir -p {self.target} && mount -t cifs //{HOST}/{self.share} {self.target} -o {options}"
 
-    def shown(self) -> str:
-        """The command with the password left out, to print."""
-        return redacted(self.command())
+    def secret(self) -> str:
+        return self.config.get("SMB_PASSWORD")
 
 
-def redacted(text: str) -> str:
-    return re.sub(r"password=[^,\s']*", "password=***", text)
+def secret_forms(secret: str) -> set[str]:
+    """How `secret` can stand in a message: as it is, as shlex.quote hands it
+    to a shell on its own, and inside a larger single-quoted string (as in the
+    mount command's options, each ' written '"'"'). An empty secret has none."""
+    if not secret:
+        return set()
+    return {secret, shlex.quote(secret), secret.replace("'", "'\"'\"'")}
+
+
+def redacted(text: str, secrets: Iterable[str]) -> str:
+    """`text` with every occurrence of a secret, in any of its forms, masked.
+    Each character that any occurrence covers (overlapping ones included) is
+    hidden, and each run of hidden characters is shown as one MASK: no part
+    of a secret is left beside the mask."""
+    hidden = [False] * len(text)
+    for form in {form for secret in secrets for form in secret_forms(secret)}:
+        at = text.find(form)
+        while at >= 0:
+            hidden[at:at + len(form)] = [True] * len(form)
+            at = text.find(form, at + 1)
+    if not any(hidden):
+        return text
+    shown = []
+    for index, char in enumerate(text):
+        if not hidden[index]:
+            shown.append(char)
+        elif index == 0 or not hidden[index - 1]:
+            shown.append(MASK)
+    return "".join(shown)
 
 
 def options_shown(proc_mounts: str, target: str) -> list[str]:

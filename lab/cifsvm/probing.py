@@ -35,7 +35,7 @@ def probing(config: LabConfig, results: Results, out: Output, *, fsc: bool) -> I
     box = StorageBox(config, measure.cifs.SHARE)
     with ExitStack() as stack:
         disk = stack.enter_context(measure.fsc_disk()) if fsc else None
-        guest = stack.enter_context(vm.booted(image, out, disk))
+        guest = stack.enter_context(vm.booted(image, out, disk, secrets=[config.get("SMB_PASSWORD")]))
         results.machine.update(vm_facts(image, guest))
         stack.enter_context(measure.test_folder(box, out))
         yield measure.Probe(guest, config, box, results, out)
