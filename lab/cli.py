@@ -69,7 +69,7 @@ def _add_down(sub: argparse._SubParsersAction) -> None:
 def _cmd_down(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab import stack
 
-    stack.down(config)
+    stack.down(config, _say(out))
     return ExitStatus.OK
 
 
@@ -128,8 +128,9 @@ def _cmd_status(args: argparse.Namespace, config: lab_config.LabConfig, out: Tex
     try:
         state = lab_state.load(config)
     except lab_state.StateUnreadable as error:
-        state = status.rebuilt_state(lab)
-        lab_state.save(config, state)
+        with _lab_locked(config, "`lab status` (rebuilding the state file)", out):
+            state = status.rebuilt_state(lab)
+            lab_state.save(config, state)
         print(f"lab: {error}; rebuilt it from the running lab: live {state.live}"
               + "".join(f", {service} on {image}" for service, image in state.images.items()), file=out)
     gathered = status.gather(lab, state)
@@ -193,14 +194,15 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--yes", action="store_true", help="go on without asking, on a lab of your own")
 
 
-@_changes_the_lab
 def _cmd_bench(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
     from lab import consent
     from lab.commands import bench
     from lab.docker_ops import DockerLab
 
+    # asked before the lock is taken: a question left open holds nobody up
     consent.confirm(config, "make bench", consent.BENCH, _say(out), sys.stdin, yes=args.yes)
-    bench.run(config, DockerLab(config.project), _say(out), quick=args.quick, lab_figures=args.lab)
+    with _lab_locked(config, f"`lab {' '.join(args.argv)}`", out):
+        bench.run(config, DockerLab(config.project), _say(out), quick=args.quick, lab_figures=args.lab)
     return ExitStatus.OK
 
 
@@ -242,7 +244,8 @@ def _cmd_swap(args: argparse.Namespace, config: lab_config.LabConfig, out: TextI
     from lab.docker_ops import DockerLab
     from lab.swap import swap
 
-    report = swap(config, DockerLab(config.project), lab_state.load(config), _say(out), ref=args.ref)
+    state = lab_state.load(config)
+    report = swap(config, DockerLab(config.project), state, _say(out), ref=args.ref)
     print(report.render(), file=out)
     return ExitStatus.OK if report.followed_after_s is not None else ExitStatus.ERROR
 
@@ -415,7 +418,7 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
                        + (f" (it takes {', '.join(sorted(entry.takes))})" if entry.takes else ""))
     if entry.changes:
         consent.confirm(config, f"make scenario name={entry.name}", entry.changes, _say(out), sys.stdin,
-                        yes=args.yes)
+                        yes=args.yes, beyond_the_lab=True)
     with _lab_locked(config, f"`lab {' '.join(args.argv)}`", out):
         outcome = entry.run(config, DockerLab(config.project), _say(out), catalogue.Options(**given))
     print(outcome.render(), file=out)

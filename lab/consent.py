@@ -36,10 +36,10 @@ def is_second_lab(config: LabConfig) -> bool:
 
 
 def confirm(config: LabConfig, what: str, changes: Sequence[str], out: Output, answers: TextIO, *,
-            yes: bool = False) -> None:
-    """Return if the person agrees (or `yes`, or a second lab); else LabError,
-    nothing having been done."""
-    if yes or is_second_lab(config):
+            yes: bool = False, beyond_the_lab: bool = False) -> None:
+    """Return if the person agrees (or `yes`, or a second lab, unless what it
+    changes reaches `beyond_the_lab`); else LabError, nothing having been done."""
+    if yes or (is_second_lab(config) and not beyond_the_lab):
         return
     out(f"lab: {what} changes your lab {config.project}:")
     for change in changes:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import docker
+import requests
 from docker.errors import APIError, DockerException, NotFound
 from docker.models.containers import Container
 from docker.models.networks import Network
@@ -349,5 +350,5 @@ class DockerLab:
             return action()
         except NotFound as error:
             raise StackNotRunning(f"could not {what}: {error.explanation or error}") from error
-        except (APIError, DockerException) as error:
+        except (APIError, DockerException, requests.RequestException) as error:
             raise LabError(f"could not {what}: {error}") from error

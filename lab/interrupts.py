@@ -14,20 +14,34 @@ from typing import Callable, Iterator
 HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+# the signals caught by the outermost hold in force (None: no hold)
+_held: list[int] | None = None
+
+
 @contextmanager
 def ctrl_c_held(out: Callable[[str], None], what: str = "the lab is put back") -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then raise KeyboardInterrupt
+    if one came. Inside another hold, a signal is the outer hold's to raise."""
+    global _held
+    if _held is not None:
+        yield
+        return
     caught: list[int] = []
 
     def hold(signum: int, frame: FrameType | None) -> None:
         caught.append(signum)
         out(f"lab: {signal.Signals(signum).name} held until {what}")
 
-    previous = {signum: signal.signal(signum, hold) for signum in HELD_SIGNALS}
+    previous: dict[int, object] = {}
+    _held = caught
     try:
+        for signum in HELD_SIGNALS:
+            previous[signum] = signal.signal(signum, hold)
         yield
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        _held = None
     if caught:
         raise KeyboardInterrupt
 

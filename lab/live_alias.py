@@ -6,14 +6,20 @@ header). Whoever holds them is the one ATS sends spacedock.info to.
 from __future__ import annotations
 
 from lab.docker_ops import DockerLab
+from lab.errors import StackNotRunning
 from lab.interrupts import ctrl_c_held
 from lab.topology import FRONT_NETWORK, LIVE_ALIASES, PRODUCTION_PAIR
 
 
 def holders(lab: DockerLab) -> list[str]:
-    """The production containers that currently hold the live aliases."""
-    return [service for service in PRODUCTION_PAIR
-            if set(LIVE_ALIASES) <= set(lab.aliases(service, FRONT_NETWORK))]
+    """The production containers that currently hold the live aliases (one
+    that has no container holds nothing)."""
+    def holds(service: str) -> bool:
+        try:
+            return set(LIVE_ALIASES) <= set(lab.aliases(service, FRONT_NETWORK))
+        except StackNotRunning:
+            return False
+    return [service for service in PRODUCTION_PAIR if holds(service)]
 
 
 def grant(lab: DockerLab, service: str) -> None:

@@ -24,6 +24,7 @@ from lab.compose import Compose
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError, PrerequisiteMissing, ServiceUnhealthy
+from lab.state import LabState
 from lab.health import describe, settle
 from lab.topology import SERVICES
 
@@ -51,7 +52,7 @@ def with_evidence(error: LabError, collect: Callable[[], Path]) -> LabError:
     fails, the original error still, saying why there is no evidence."""
     try:
         folder = collect()
-    except (LabError, OSError) as failure:
+    except Exception as failure:  # whatever it was, the error that mattered goes on
         return type(error)(f"{error} (no evidence saved: {failure})", hint=error.hint)
     return type(error)(f"{error} (evidence saved in {folder})", hint=error.hint)
 
@@ -116,8 +117,18 @@ def up(config: LabConfig, out: Output, *, build: bool = True) -> str:
     ])
 
 
-def down(config: LabConfig) -> None:
-    Compose(config, lab_state.load(config)).down()
+def state_or_default(config: LabConfig, out: Output) -> LabState:
+    """The lab's state, or a fresh one where the file cannot be read (what
+    takes the lab away needs none of it)."""
+    try:
+        return lab_state.load(config)
+    except lab_state.StateUnreadable as error:
+        out(f"lab: {error}; going on without it")
+        return LabState()
+
+
+def down(config: LabConfig, out: Output) -> None:
+    Compose(config, state_or_default(config, out)).down()
 
 
 def clean(config: LabConfig, out: Output) -> bool:
@@ -130,7 +141,7 @@ def clean(config: LabConfig, out: Output) -> bool:
     try:
         if testlab.remove(config, testlab.TEST_LAB):
             out("lab: removed the test lab")
-        Compose(config, lab_state.load(config)).run("down", "--remove-orphans", "--volumes")
+        Compose(config, state_or_default(config, out)).run("down", "--remove-orphans", "--volumes")
         out("lab: removed the lab's containers, networks and data volumes")
     except LabError as error:
         out(f"lab: {error}; going on with the images")

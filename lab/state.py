@@ -35,7 +35,7 @@ def path_of(config: LabConfig) -> Path:
 
 class StateUnreadable(LabError):
     """.lab/state.json is not what `save` writes (a hand edit, a disk that filled up)."""
-    hint = "make status (it rebuilds the file from the running lab)"
+    hint = "make status (it rebuilds the file from the running lab), or rm .lab/state.json"
 
 
 def load(config: LabConfig) -> LabState:

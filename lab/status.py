@@ -76,10 +76,12 @@ def rebuilt_state(lab: DockerLab) -> LabState:
     cannot be read): the live container is the one holding the live aliases,
     and a web container not on the working tree's web image was deployed."""
     holders = live_alias.holders(lab)
+    containers = lab.containers()
+    if not any(service in containers for service in PRODUCTION_PAIR):
+        return LabState()  # no lab: nothing to remember yet
     if len(holders) != 1:
         raise LabError(f"the live aliases are on {', '.join(holders) or 'neither production container'}, so "
                        "which one is live cannot be told", hint="rm .lab/state.json, then make up (sd1a live)")
-    containers = lab.containers()
     deployed = {service: containers[service].attrs["Config"]["Image"] for service in WEB_SERVICES
                 if service in containers}
     return LabState(live=holders[0], images={service: image for service, image in deployed.items()

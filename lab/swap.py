@@ -143,7 +143,7 @@ def move_aliases(lab: DockerLab, old: str, new: str) -> int | None:
         live_alias.grant(lab, new)
         busy = in_flight(lab, old)
         live_alias.revoke(lab, old)
-    except LabError as error:
+    except Exception as error:  # whatever failed (a timeout, an answer not understood), one holder after
         raise SwapRefused(f"moving the live aliases from {old} to {new} failed ({error}); "
                           f"{roll_back(lab, old, new)}") from error
     return busy
@@ -155,14 +155,23 @@ def move_and_record(config: LabConfig, lab: DockerLab, state: LabState, new: str
     holder that the state file names (the new one, or the old after a roll
     back), then the interruption takes effect. Returns move_aliases's count."""
     old = state.live
+    recorded = False
     try:
         with ctrl_c_held(out, "the live aliases have one holder and .lab/state.json names it"):
+            out(f"lab: moving the live aliases from {old} to {new}")
             busy = move_aliases(lab, old, new)
             state.live = new
-            lab_state.save(config, state)
+            try:
+                lab_state.save(config, state)
+            except OSError as error:
+                state.live = old
+                raise SwapRefused(f"{new} held the live aliases but .lab/state.json could not say so ({error}); "
+                                  f"{roll_back(lab, old, new)}") from error
+            recorded = True
     except KeyboardInterrupt:
-        out(f"lab: interrupted once the aliases had moved: {new} alone holds them and .lab/state.json names it; "
-            f"ATS's following and {old}'s draining were not watched")
+        if recorded:
+            out(f"lab: interrupted once the aliases had moved: {new} alone holds them and .lab/state.json names "
+                f"it; ATS's following and {old}'s draining were not watched")
         raise
     return busy
 
@@ -175,9 +184,12 @@ def roll_back(lab: DockerLab, old: str, new: str) -> str:
         live_alias.grant(lab, old)
         live_alias.revoke(lab, new)
         holders = live_alias.holders(lab)
-    except LabError as error:
-        return (f"rolling back failed too ({error}): the live aliases are on "
-                f"{', '.join(live_alias.holders(lab)) or 'neither container'}; `make up` gives them to {old} alone")
+    except Exception as error:  # said in the refusal, with the repair
+        try:
+            where = ", ".join(live_alias.holders(lab)) or "neither container"
+        except LabError:
+            where = "containers Docker cannot say"
+        return f"rolling back failed too ({error}): the live aliases are on {where}; `make up` gives them to {old} alone"
     if holders != [old]:
         return (f"rolling back left the live aliases on {', '.join(holders) or 'neither container'}; "
                 f"`make up` gives them to {old} alone")
@@ -223,7 +235,7 @@ def swap(config: LabConfig, lab: DockerLab, state: LabState, out: Output, *, ref
         out(f"lab: interrupted before the move: {old} is still live, nothing was moved")
         raise
     report = SwapReport(old=old, new=new, new_version=version, gate_s=time.monotonic() - started)
-    out(f"lab: {new} is healthy ({version}); moving the live aliases from {old}")
+    out(f"lab: {new} is healthy ({version})")
 
     moving = time.monotonic()
     report.busy_at_move = move_and_record(config, lab, state, new, out)

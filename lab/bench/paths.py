@@ -58,13 +58,17 @@ class Published:
     size: int
 
     def remove(self, config: LabConfig, lab: DockerLab) -> None:
-        """The mod gone from its site's database and its zip from the storage box:
-        the stand-in has no way to delete a mod, and a benchmark leaves nothing."""
+        """The zip and its folder gone from the storage box, then the mod from its
+        site's database: the stand-in has no way to delete a mod, and a
+        benchmark leaves nothing."""
+        box = StorageBox(config, SHARES[self.host])
+        path = self.content.removeprefix("/content/")
+        box.remove(path)
+        box.remove_folder(path.rsplit("/", 1)[0])
         database.query(lab, DATABASES[self.host], f"DELETE FROM downloadevent WHERE mod_id = {self.mod_id}; "
                                                   f"UPDATE mod SET default_version_id = NULL WHERE id = {self.mod_id}; "
                                                   f"DELETE FROM modversion WHERE mod_id = {self.mod_id}; "
                                                   f"DELETE FROM mod WHERE id = {self.mod_id}")
-        StorageBox(config, SHARES[self.host]).remove(self.content.removeprefix("/content/"))
 
 
 class Bench:
@@ -85,11 +89,17 @@ class Bench:
 
     # --- what is downloaded ------------------------------------------------------
 
-    def clean_up(self) -> None:
-        """Every mod the benchmark published, removed."""
+    def clean_up(self) -> list[str]:
+        """Every mod the benchmark published, removed; returns what could not be
+        (each tried whatever the others did)."""
+        left = []
         for published in self.published:
-            published.remove(self.config, self.lab)
+            try:
+                published.remove(self.config, self.lab)
+            except LabError as error:
+                left.append(f"{published.name} on {published.host} ({error})")
         self.published.clear()
+        return left
 
     def publish(self, host: str, label: str, size: int) -> Published:
         """A new mod with a zip of `size` bytes on `host`, through the stand-in's API;

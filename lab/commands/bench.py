@@ -78,8 +78,11 @@ def run(config: LabConfig, lab: DockerLab, out: Output, *, quick: bool = False, 
                 try:
                     measure(bench, quick=quick, lab_figures=lab_figures)
                 finally:
+                    # never in place of what went wrong, if anything did: said, not raised
                     with ctrl_c_held(out, "the benchmark's mods are removed"):
-                        bench.clean_up()
+                        left = bench.clean_up()
+                    if left:
+                        out(f"bench: could not remove {'; '.join(left)}")
     finally:
         # what was measured is kept, even when a step failed
         written = report.write(results, destination, TABLES)

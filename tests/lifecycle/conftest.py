@@ -93,19 +93,23 @@ def developer_lab() -> Iterator[DeveloperLab]:
 @pytest.fixture(scope="session", autouse=True)
 def your_lab_as_it_was() -> Iterator[None]:
     """Run against a developer's own lab (not make test's), these tests leave
-    it as they found it: up again on the same live container if it was up."""
+    it as they found it: up again, with the images its containers were
+    deployed with, on the same live container, if it was up."""
     config = lab_config.load()
     docker_lab = DockerLab(config.project)
     try:
         was_up = not consent.is_second_lab(config) and bool(live_alias.holders(docker_lab))
     except LabError:  # no lab up
         was_up = False
-    live = lab_state.load(config).live
+    before = lab_state.load(config)
     yield
     if not was_up:
         return
+    state = lab_state.load(config)
+    state.images = before.images
+    lab_state.save(config, state)
     started = make("up")
     assert started.returncode == 0, started.stdout + started.stderr
-    if lab_state.load(config).live != live:
+    if lab_state.load(config).live != before.live:
         swapped = make("swap")
         assert swapped.returncode == 0, swapped.stdout + swapped.stderr

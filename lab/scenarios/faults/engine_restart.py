@@ -20,6 +20,7 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.errors import LabError
 from lab.http import LabClient, cache_result, served_by
+from lab.interrupts import ctrl_c_held
 from lab.scenarios.bounds import Bound, FaultReport
 from lab.scenarios.faults import ats_restart
 from lab.waiting import poll_until
@@ -65,12 +66,16 @@ def run(config: LabConfig, lab: DockerLab, out: Callable[[str], None]) -> FaultR
     if restarted.returncode != 0:
         raise LabError(f"ENGINE_RESTART_COMMAND failed (exit {restarted.returncode}): "
                        f"{(restarted.stderr or restarted.stdout).strip()[-300:]}")
-    poll_until(engine_answers, timeout_s=ENGINE_BOUND_S, awaited="the Docker engine to answer again")
-    engine_back = time.monotonic()
-    out(f"fault: the engine answers after {engine_back - began:.1f} s; make up")
-    stack.up(config, out, build=False)
-    healthy = time.monotonic()
-    start_again(running, out)
+    try:
+        poll_until(engine_answers, timeout_s=ENGINE_BOUND_S, awaited="the Docker engine to answer again")
+        engine_back = time.monotonic()
+        out(f"fault: the engine answers after {engine_back - began:.1f} s; make up")
+        stack.up(config, out, build=False)
+        healthy = time.monotonic()
+    finally:
+        if engine_answers():
+            with ctrl_c_held(out, "the containers that ran before are started again"):
+                start_again(running, out)
     live_after = live_alias.holders(lab)
     answer = LabClient(config.http_base).get("/version", host=SITE)
     mods_after = database.query(lab, "spacedock", "SELECT count(*) FROM mod")

@@ -19,6 +19,7 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.health import wait_until_healthy
 from lab.http import LabClient
+from lab.interrupts import ctrl_c_held
 from lab.scenarios.outage import (ANSWER_BOUND_S, MAX_ROUNDS_IN_FLIGHT, RECOVERED_WITHIN_S, REFUSED_WITHIN_S,
                                   OutageReport, Probe, probe_round)
 from lab.smb import StorageBox
@@ -72,11 +73,13 @@ def run(config: LabConfig, lab: DockerLab, how: str, out: Output = print) -> Out
         report.refused_after_s = began - outage_started
         out(f"scenario: every probe answers 503 when sent {report.refused_after_s:.1f} s into the outage")
     finally:
-        # the box comes back at once; rounds still hanging on it end by themselves
+        # the box comes back at once (Ctrl-C held: a second one would leave it
+        # away); rounds still hanging on it end by themselves
         pool.shutdown(wait=False, cancel_futures=True)
-        out("scenario: storage box back")
-        back = time.monotonic()
-        repair("storagebox")
+        with ctrl_c_held(out, "the storage box is back"):
+            out("scenario: storage box back")
+            back = time.monotonic()
+            repair("storagebox")
     poll_until(lambda: probe_round(client, report, outage_started, checks)[1] == {200},
                timeout_s=RECOVERED_WITHIN_S + ANSWER_BOUND_S, interval_s=0.5,
                awaited="every probe to be served again after the outage")

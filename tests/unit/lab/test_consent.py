@@ -58,3 +58,11 @@ def test_the_test_lab_is_never_asked(tmp_path: Path) -> None:
     test_lab = LabConfig(root=tmp_path, settings={"LAB_STATE_DIR": ".lab/test"})
 
     consent.confirm(test_lab, "make integration", consent.TEST_TARGETS["integration"], pytest.fail, io.StringIO())
+
+
+def test_what_reaches_beyond_the_lab_is_asked_even_in_a_second_lab(tmp_path: Path) -> None:
+    test_lab = LabConfig(root=tmp_path, settings={"LAB_STATE_DIR": ".lab/test", "COMPOSE_PROJECT_NAME": "sdlab-test"})
+
+    with pytest.raises(LabError, match="no terminal to ask"):
+        consent.confirm(test_lab, "make scenario name=engine-restart", ("restarts the Docker engine",),
+                        lambda line: None, io.StringIO(), beyond_the_lab=True)

@@ -5,16 +5,19 @@ mattered reported. Signals are real, sent to this process mid-step; the lab is
 a stand-in for the Docker API (fake_lab.py)."""
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
 import pytest
+import requests
 
 from lab import live_alias
 from lab import state as lab_state
 from lab.config import LabConfig
 from lab.errors import LabError, ServiceUnhealthy
 from lab.faults import paused
+from lab.interrupts import ctrl_c_held
 from lab.stack import with_evidence
 from lab.state import LabState
 from lab.swap import SwapRefused, move_and_record
@@ -93,3 +96,47 @@ def test_an_up_whose_evidence_cannot_be_saved_still_reports_its_own_error() -> N
 
     assert isinstance(error, ServiceUnhealthy)
     assert str(error) == "sd2 stayed broken after being recreated (no evidence saved: [Errno 28] No space left on device)"
+
+
+def test_a_move_that_fails_other_than_with_a_lab_error_rolls_back_too(config: LabConfig,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    lab = FakeLab()
+
+    def times_out(*args, **kwargs):
+        raise requests.ReadTimeout("the Docker API did not answer in 60 s")
+
+    monkeypatch.setattr(lab, "exec", times_out)
+
+    with pytest.raises(SwapRefused, match="rolled back: sd1a alone holds the live aliases"):
+        move_and_record(config, lab, LabState(live="sd1a"), "sd1b", lambda line: None)
+
+    assert live_alias.holders(lab) == ["sd1a"]
+
+
+def test_a_move_whose_state_file_cannot_be_written_rolls_back(config: LabConfig,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    lab = FakeLab()
+    lab_state.save(config, LabState(live="sd1a"))
+
+    def disk_full(config, state):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lab_state, "save", disk_full)
+
+    with pytest.raises(SwapRefused, match="could not say so .*rolled back: sd1a alone holds the live aliases"):
+        move_and_record(config, lab, LabState(live="sd1a"), "sd1b", lambda line: None)
+
+    assert live_alias.holders(lab) == ["sd1a"]
+    assert lab_state.load(config).live == "sd1a"
+
+
+def test_a_hold_inside_another_leaves_the_signal_to_the_outer_one() -> None:
+    finished: list[str] = []
+
+    with pytest.raises(KeyboardInterrupt):
+        with ctrl_c_held(lambda line: None, "the outer work is done"):
+            with ctrl_c_held(lambda line: None, "the inner work is done"):
+                os.kill(os.getpid(), signal.SIGINT)
+            finished.append("after the inner hold")
+
+    assert finished == ["after the inner hold"]

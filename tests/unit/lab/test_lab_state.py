@@ -13,8 +13,9 @@ import pytest
 from lab import cli
 from lab import config as lab_config
 from lab import state as lab_state
+from lab import status
 from lab.config import LabConfig
-from lab.errors import ExitStatus
+from lab.errors import ExitStatus, StackNotRunning
 from lab.state import LabState, StateUnreadable
 
 
@@ -35,19 +36,19 @@ def test_a_state_file_that_is_not_the_lab_s_is_one_clear_error(config: LabConfig
     assert "make status" in raised.value.hint
 
 
-def test_make_down_on_a_broken_state_file_says_so_in_one_line(config: LabConfig,
+def test_make_swap_on_a_broken_state_file_says_so_in_one_line(config: LabConfig,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     lab_state.path_of(config).parent.mkdir(parents=True)
     lab_state.path_of(config).write_text("{")
     monkeypatch.setattr(lab_config, "load", lambda: config)
     err = io.StringIO()
 
-    status = cli.main(["down"], out=io.StringIO(), err=err)
+    status = cli.main(["swap"], out=io.StringIO(), err=err)
 
     assert status == ExitStatus.ERROR
     assert err.getvalue().count("\n") == 1
     assert err.getvalue().startswith(f"lab: error: {lab_state.path_of(config)} is not the lab's state")
-    assert "try: make status (it rebuilds the file from the running lab)" in err.getvalue()
+    assert "try: make status (it rebuilds the file from the running lab), or rm .lab/state.json" in err.getvalue()
 
 
 def test_what_is_saved_is_loaded_back(config: LabConfig) -> None:
@@ -81,3 +82,17 @@ def test_saves_at_once_from_many_writers_always_leave_a_whole_file_and_no_tempor
     assert broken == []
     assert lab_state.load(config) in states
     assert [path.name for path in lab_state.path_of(config).parent.iterdir()] == ["state.json"]
+
+
+class NoLab:
+    """Docker with no container of the lab."""
+
+    def containers(self) -> dict:
+        return {}
+
+    def aliases(self, service: str, network: str) -> list[str]:
+        raise StackNotRunning(f"service {service} has no container")
+
+
+def test_make_status_rebuilds_a_broken_state_file_afresh_when_the_lab_is_down() -> None:
+    assert status.rebuilt_state(NoLab()) == LabState()
