@@ -228,22 +228,20 @@ def swap(config: LabConfig, lab: DockerLab, state: LabState, out: Output, *, ref
         except LabError as error:
             raise SwapRefused(f"{new} did not come up with {ref}: {error}; production stays on {old}") from error
 
-    started = time.monotonic()
+    # where an interruption finds the swap, for the line that says what it left
+    stage = "before the move"
     try:
+        started = time.monotonic()
         version = health_gate(lab, client, new)
-    except KeyboardInterrupt:
-        out(f"lab: interrupted before the move: {old} is still live, nothing was moved")
-        raise
-    report = SwapReport(old=old, new=new, new_version=version, gate_s=time.monotonic() - started)
-    out(f"lab: {new} is healthy ({version})")
-
-    moving = time.monotonic()
-    report.busy_at_move = move_and_record(config, lab, state, new, out)
-    report.moved_at = time.monotonic()
-    report.alias_moved_s = report.moved_at - moving
-    out(f"lab: {new} holds sd-prod-live.52k and sd1.52k; waiting for ATS to follow")
-
-    try:
+        report = SwapReport(old=old, new=new, new_version=version, gate_s=time.monotonic() - started)
+        out(f"lab: {new} is healthy ({version})")
+        moving = time.monotonic()
+        stage = "moving"  # move_and_record says what an interruption left
+        report.busy_at_move = move_and_record(config, lab, state, new, out)
+        stage = "after the move"
+        report.moved_at = time.monotonic()
+        report.alias_moved_s = report.moved_at - moving
+        out(f"lab: {new} holds sd-prod-live.52k and sd1.52k; waiting for ATS to follow")
         follow(client, old, new, report, report.moved_at, follow_timeout_s)
         draining = time.monotonic()
         try:
@@ -253,7 +251,10 @@ def swap(config: LabConfig, lab: DockerLab, state: LabState, out: Output, *, ref
         except LabTimeout:
             report.drained_after_s = None
     except KeyboardInterrupt:
-        out(f"lab: interrupted after the swap: {new} is live (.lab/state.json names it); "
-            f"ATS's following and {old}'s draining were not watched to the end")
+        if stage == "before the move":
+            out(f"lab: interrupted before the move: {old} is still live, nothing was moved")
+        elif stage == "after the move":
+            out(f"lab: interrupted after the swap: {new} is live (.lab/state.json names it); "
+                f"ATS's following and {old}'s draining were not watched to the end")
         raise
     return report
