@@ -37,10 +37,6 @@ class App:
     def is_spacedock(self) -> bool:
         return self.name == SPACEDOCK
 
-    def runs(self, image: str) -> bool:
-        """Whether a web container with `image` runs this app."""
-        return spacedock_image.is_real(image) == self.is_spacedock
-
     def build(self, config: LabConfig, out: Output, *, refs: Iterable[str] = ()) -> None:
         """The app's images beyond the lab's own: the real SpaceDock's, one per
         branch and per commit of `refs` (the stand-in is in the web image)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, ContextManager, Sequence, TextIO
 
 from lab import config as lab_config
-from lab import images
+from lab import consent, images
 from lab import state as lab_state
 from lab.errors import ExitStatus, LabError
 
@@ -25,6 +25,15 @@ def _say(stream: TextIO) -> Callable[[str], None]:
     def say(line: str) -> None:
         print(line, file=stream, flush=True)
     return say
+
+
+def _add_yes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--yes", action="store_true", help="go on without asking, on a lab of your own")
+
+
+def _named(args: argparse.Namespace) -> str:
+    """The command as the lock names it to whoever waits for it."""
+    return f"`lab {' '.join(args.argv)}`"
 
 
 def _lab_locked(config: lab_config.LabConfig, command: str, out: TextIO) -> ContextManager[None]:
@@ -41,7 +50,7 @@ def _changes_the_lab(handler: Handler) -> Handler:
     state only once it holds it."""
     @functools.wraps(handler)
     def locked(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-        with _lab_locked(config, f"`lab {' '.join(args.argv)}`", out):
+        with _lab_locked(config, _named(args), out):
             return handler(args, config, out)
     return locked
 
@@ -191,17 +200,16 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--quick", action="store_true", help="1 MB downloads and the load only: under a minute")
     parser.add_argument("--lab", action="store_true", help="also `make up` on a running lab, warm and with the "
                                                            "lab's images removed (about 6 minutes more)")
-    parser.add_argument("--yes", action="store_true", help="go on without asking, on a lab of your own")
+    _add_yes(parser)
 
 
 def _cmd_bench(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab import consent
     from lab.commands import bench
     from lab.docker_ops import DockerLab
 
     # asked before the lock is taken: a question left open holds nobody up
     consent.confirm(config, "make bench", consent.BENCH, _say(out), sys.stdin, yes=args.yes)
-    with _lab_locked(config, f"`lab {' '.join(args.argv)}`", out):
+    with _lab_locked(config, _named(args), out):
         bench.run(config, DockerLab(config.project), _say(out), quick=args.quick, lab_figures=args.lab)
     return ExitStatus.OK
 
@@ -384,11 +392,10 @@ def _add_scenario(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--how", choices=["stopped", "paused"], help="storage-away: the box stopped or frozen")
     parser.add_argument("--clients", type=int, help="swap-under-load: concurrent clients (default 20)")
     parser.add_argument("--swaps", type=int, help="swap-under-load: swaps (default 5)")
-    parser.add_argument("--yes", action="store_true", help="go on without asking, on a lab of your own")
+    _add_yes(parser)
 
 
 def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab import consent
     from lab.app import app_for
     from lab.docker_ops import DockerLab
     from lab.scenarios import catalogue, engine
@@ -404,7 +411,7 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
         print("\nmake scenario name=<name>   (or name=all)", file=out)
         return ExitStatus.OK
     if args.name == "all":
-        with _lab_locked(config, "`lab scenario all`", out):
+        with _lab_locked(config, _named(args), out):
             verdicts = engine.play_all(catalogue.bugs_for(app), config, DockerLab(config.project), _say(out))
         print(engine.render_table(verdicts), file=out)
         return ExitStatus.OK if all(verdict.ok for verdict in verdicts) else ExitStatus.ERROR
@@ -419,7 +426,7 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
     if entry.changes:
         consent.confirm(config, f"make scenario name={entry.name}", entry.changes, _say(out), sys.stdin,
                         yes=args.yes, beyond_the_lab=True)
-    with _lab_locked(config, f"`lab {' '.join(args.argv)}`", out):
+    with _lab_locked(config, _named(args), out):
         outcome = entry.run(config, DockerLab(config.project), _say(out), catalogue.Options(**given))
     print(outcome.render(), file=out)
     return ExitStatus.OK if outcome.ok else ExitStatus.ERROR
@@ -428,12 +435,11 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
 def _add_confirm(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("confirm", help="say what a test target changes in your lab and ask (make integration, "
                                             "make lifecycle); a second lab is never asked")
-    parser.add_argument("target", choices=["integration", "lifecycle"])
-    parser.add_argument("--yes", action="store_true", help="go on without asking, on a lab of your own")
+    parser.add_argument("target", choices=list(consent.TEST_TARGETS))
+    _add_yes(parser)
 
 
 def _cmd_confirm(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
-    from lab import consent
 
     consent.confirm(config, f"make {args.target}", consent.TEST_TARGETS[args.target], _say(out), sys.stdin,
                     yes=args.yes)

@@ -10,13 +10,14 @@ from lab.errors import LabError
 from lab.http import cache_result
 from lab.scenarios.engine import Seen, Stage, short_sha
 from lab.standin_client import StandInClient, make_zip
+from lab.topology import DATABASES
 
 ZIP_BYTES = 200_000
 # the sites the plays use: beta runs production's switches and sends downloads
 # by X-Sendfile; alpha caches pages (PAGE_CACHE_SECONDS)
 BETA = "beta.spacedock.info"
 ALPHA = "alpha.spacedock.info"
-BETA_DATABASE = "spacedock_beta"
+BETA_DATABASE = DATABASES[BETA]
 
 
 def expect(response: requests.Response, status: int, what: str) -> requests.Response:

@@ -9,22 +9,19 @@ import pytest
 
 from lab import database as lab_database
 from lab import state as lab_state
-from lab.app import APPS, SPACEDOCK
+from lab.app import APPS, SPACEDOCK, app_running
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient
 from lab.spacedock.client import Mod, RealSpaceDockClient, logged_in
 from lab.standin_client import make_zip
-from lab.topology import WEB_SERVICES
-
-DATABASES = {"spacedock.info": "spacedock", "beta.spacedock.info": "spacedock_beta",
-             "alpha.spacedock.info": "spacedock_alpha"}
+from lab.topology import DATABASES, WEB_SERVICES
 
 
 @pytest.fixture(scope="session", autouse=True)
 def real_spacedock_runs(config: LabConfig, docker_lab: DockerLab) -> None:
     images = lab_state.load(config).images
-    stand_ins = [service for service in WEB_SERVICES if not APPS[SPACEDOCK].runs(images.get(service, ""))]
+    stand_ins = [service for service in WEB_SERVICES if not app_running(images.get(service, "")).is_spacedock]
     if stand_ins:
         pytest.fail(f"{', '.join(stand_ins)} run the stand-in: `make up APP=spacedock` first", pytrace=False)
 
