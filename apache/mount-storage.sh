@@ -7,8 +7,7 @@
 #   smbfuse  the same share through smbnetfs (FUSE), for Docker hosts whose
 #            kernel has no CIFS
 #   local    a plain Docker volume, for work where storage does not matter
-#   auto     cifs if the kernel can mount it, else smbfuse (the default); for
-#            the real SpaceDock (APP=spacedock), else local: it appends
+#   auto     cifs if the kernel can mount it, else smbfuse (the default)
 #
 # The mode in use and why are written to /run/sdlab/storage for /healthz and
 # `make status`. If the storage box does not answer, this waits for it and
@@ -21,6 +20,7 @@ port=${SMB_SERVER_PORT:-445}
 share=${SMB_SHARE:?SMB_SHARE names the share}
 state_dir=${SDLAB_RUN_DIR:-/run/sdlab}
 fuse_root=$state_dir/smbnet
+smbnetfs_append=${SMBNETFS_APPEND:-/usr/local/lib/sdlab/smbnetfs-append.so}
 # the Docker volume of STORAGE_MODE=local
 local_root=${STORAGE_LOCAL:-/storage/local}
 
@@ -64,6 +64,10 @@ mount_cifs() {
 # smbnetfs reads its settings and libsmbclient's from $HOME/.smb.
 mount_smbfuse() {
   local home=$state_dir/smbnetfs-home
+  if [[ ! -r $smbnetfs_append ]]; then
+    log "smbfuse needs $smbnetfs_append (built in the web image): without it smbnetfs fails every append"
+    return 1
+  fi
   install -d -m 700 "$home/.smb"
   cat >"$home/.smb/smb.conf" <<EOF
 [global]
@@ -98,8 +102,19 @@ EOF
   # The daemon keeps SYS_ADMIN (FUSE's mount needs it: libfuse2 mounts from
   # the daemon itself) but not the container's DAC_READ_SEARCH (reading any
   # file by handle) and NET_ADMIN (docs/deviations.md, privileges).
-  HOME=$home setpriv --bounding-set=-dac_read_search,-net_admin -- \
-    smbnetfs "$fuse_root" -o allow_other,uid=33,gid=33,umask=0000
+  # LD_PRELOAD: smbnetfs-append.so, so that a file opened for appending (as
+  # SpaceDock writes its uploads) works as on the kernel's CIFS mount.
+  # SMBFUSE_WRITES=big: FUSE's big_writes, writes handed over in pieces of up
+  # to 128 KiB instead of 4 KiB, each an SMB write: about 110 MB/s instead of
+  # 9 (docs/storage.md); the kernel's mount writes up to wsize=4194304 at once.
+  local options=allow_other,uid=33,gid=33,umask=0000
+  case ${SMBFUSE_WRITES:-big} in
+    big) options+=,big_writes ;;
+    small) ;;
+    *) log "SMBFUSE_WRITES must be big or small, not '$SMBFUSE_WRITES'"; return 1 ;;
+  esac
+  HOME=$home LD_PRELOAD=$smbnetfs_append setpriv --bounding-set=-dac_read_search,-net_admin -- \
+    smbnetfs "$fuse_root" -o "$options"
   local waited=0
   until ls "$fuse_root/$server/$share" >/dev/null 2>&1; do
     if ((waited >= 30)); then
@@ -110,6 +125,12 @@ EOF
     waited=$((waited + 1))
   done
   mount --bind "$fuse_root/$server/$share" "$target"
+}
+
+# What this container sends to the box goes at most STORAGE_RATE_MBIT, as
+# uploads to a remote box do (the box limits what it sends itself).
+shape_uplink() {
+  shape-storage-link "${STORAGE_RATE_MBIT:-0}" || { log "could not shape the link to the storage box (above)"; exit 1; }
 }
 
 mount_local() {
@@ -125,23 +146,21 @@ case $mode in
     record_mode local "STORAGE_MODE=local: a Docker volume, no storage box" ;;
   cifs)
     wait_for_storagebox
+    shape_uplink
     mount_cifs >&2 || { log "the CIFS mount failed (see above)"; exit 1; }
     record_mode cifs "STORAGE_MODE=cifs: kernel CIFS, options ${CIFS_OPTIONS}" ;;
   smbfuse)
     wait_for_storagebox
+    shape_uplink
     mount_smbfuse || exit 1
     record_mode smbfuse "STORAGE_MODE=smbfuse: smbnetfs (FUSE)" ;;
   auto)
     wait_for_storagebox
+    shape_uplink
     status=0
     error=$(mount_cifs) || status=$?
     if ((status == 0)); then
       record_mode cifs "auto: the kernel mounts CIFS"
-    elif ((status == 19)) && [[ ${APP:-stand-in} == spacedock ]]; then
-      # SpaceDock writes uploads with open(path, 'ab'); smbnetfs cannot open
-      # O_APPEND (EIO, and the mount stops answering), the stand-in works around it
-      mount_local
-      record_mode local "auto: this Docker host's kernel has no CIFS, and the real SpaceDock's appends fail on smbnetfs"
     elif ((status == 19)); then
       mount_smbfuse || exit 1
       record_mode smbfuse "auto: this Docker host's kernel has no CIFS (mount error 19, No such device)"

@@ -6,7 +6,7 @@ import os
 import subprocess
 from typing import Sequence
 
-from lab import preflight
+from lab import preflight, storage_link
 from lab.app import app_for
 from lab.config import LabConfig
 from lab.errors import LabError, LabTimeout, PrerequisiteMissing
@@ -33,9 +33,11 @@ class Compose:
         """The lab's settings (.env.example < .env < process environment) win
         over Compose's own reading of .env, so a setting added to .env.example
         later reaches Compose even if an older .env lacks it. The real
-        SpaceDock (APP=spacedock) has databases of its own."""
+        SpaceDock (APP=spacedock) has databases of its own; STORAGE_PROFILE
+        fills in the storage link's settings."""
         app = {"APP_DATABASE_SUFFIX": app_for(self.config).database_suffix}
-        return {**os.environ, **self.config.settings, **app, **self.state.compose_environment()}
+        return {**os.environ, **self.config.settings, **app, **storage_link.compose_settings(self.config),
+                **self.state.compose_environment()}
 
     def run(self, *args: str, capture: bool = False, check: bool = True,
             timeout_s: float | None = None) -> subprocess.CompletedProcess[str]:

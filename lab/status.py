@@ -7,7 +7,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from lab import images, live_alias
+from lab import images, live_alias, storage_link
 from lab.app import App, app_running
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
@@ -113,6 +113,7 @@ def render_urls(config: LabConfig, live: str, app: App) -> str:
         "Behind the web containers (published for tools and tests):",
         row(f"//127.0.0.1:{config.smb_port}/backup|beta|alpha",
             f"storage box, SMB3 + encryption, user {config.get('SMB_USER')} (password in .env)"),
+        row("", f"its link to the web containers: {storage_link.configured(config).describe()}"),
         row(f"postgresql://{config.get('DB_USER')}@127.0.0.1:{config.db_port}/spacedock{suffix}",
             f"database; also spacedock_beta{suffix}, spacedock_alpha{suffix} (password in .env)"),
     ]

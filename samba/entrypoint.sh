@@ -25,31 +25,8 @@ printf 'username = %s\npassword = %s\n' "$SMB_USER" "$SMB_PASSWORD" >/run/sdlab/
 
 # Production's box is remote; this one is on a zero-latency bridge. On request,
 # everything it sends waits STORAGE_DELAY_MS and goes at most STORAGE_RATE_MBIT,
-# shaped on its one interface, so both directions of an exchange wait once.
-# A delay needs the kernel's netem qdisc; a rate alone uses tbf.
-shape_link() {
-  local delay=${STORAGE_DELAY_MS:-0} rate=${STORAGE_RATE_MBIT:-0} qdisc=()
-  if ! [[ $delay =~ ^[0-9]+$ && $rate =~ ^[0-9]+$ ]]; then
-    log "STORAGE_DELAY_MS and STORAGE_RATE_MBIT must be whole numbers (ms, Mbit/s), not '$delay' and '$rate'"
-    exit 64
-  fi
-  if ((delay > 0)); then
-    qdisc=(netem delay "${delay}ms")
-    ((rate > 0)) && qdisc+=(rate "${rate}mbit")
-  elif ((rate > 0)); then
-    qdisc=(tbf rate "${rate}mbit" burst 64kb latency 400ms)
-  else
-    log "link: as the bridge is (no delay, no rate limit)"
-    return
-  fi
-  if ! tc qdisc replace dev eth0 root "${qdisc[@]}"; then
-    log "link: cannot shape it with 'tc qdisc ${qdisc[*]}': this Docker host's kernel lacks that qdisc" \
-        "(a delay needs sch_netem); set STORAGE_DELAY_MS=0"
-    exit 1
-  fi
-  log "link: tc ${qdisc[*]} on everything the storage box sends"
-}
-shape_link
+# so both directions of an exchange wait once (shape-link says how).
+shape-link "${STORAGE_DELAY_MS:-0}" "${STORAGE_RATE_MBIT:-0}"
 
 testparm -s --suppress-prompt /etc/samba/smb.conf >/dev/null
 exec smbd --foreground --no-process-group --debug-stdout

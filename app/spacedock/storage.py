@@ -109,10 +109,9 @@ def _append_checked(path: Path, offset: int, data: ChunkData) -> int:
     if size != offset:
         raise ChunkOrderError(f"chunk starts at byte {offset}, but {size} bytes have been received; "
                               "chunks must be sent in order, each exactly once")
-    # SpaceDock opens the file in append mode; smbnetfs (STORAGE_MODE=smbfuse)
-    # cannot open O_APPEND (EIO), so write at the end explicitly: same bytes.
-    with path.open("r+b") as handle:
-        handle.seek(0, os.SEEK_END)
+    # As SpaceDock: open for appending, so the bytes go at the end of the file
+    # as the mount knows it (SMB has no atomic append; apache/smbnetfs-append.c).
+    with path.open("ab") as handle:
         if isinstance(data, (bytes, bytearray, memoryview)):
             handle.write(data)
             written = len(data)

@@ -1,8 +1,9 @@
-"""The benchmark's two instruments, run in its tool container (bench/): curl
-for downloads (its own clock: the bytes it received and the seconds from the
-start of the request to the last byte) and wrk for load (requests/s and
-latency percentiles over keep-alive connections). Builds their command lines
-and reads their output; nothing here talks to Docker."""
+"""The benchmark's instruments: curl for downloads (its own clock: the bytes
+it received and the seconds from the start of the request to the last byte)
+and wrk for load (requests/s and latency percentiles over keep-alive
+connections), run in its tool container (bench/); and a timed write, run in a
+web container on its storage mount. Builds their command lines and reads
+their output; nothing here talks to Docker."""
 from __future__ import annotations
 
 import re
@@ -83,3 +84,36 @@ def parse_wrk(text: str) -> WrkRun:
         raise LabError(f"wrk printed no count of requests:\n{text}")
     return WrkRun(int(done.group(1)), float(rate.group(1)), _latency_ms(text, "50"), _latency_ms(text, "99"),
                   errors + (int(non_2xx.group(1)) if non_2xx else 0))
+
+
+# Writes `size` bytes from a file on the container's own disk to the storage
+# mount, `samples` times, a new file each time; prints the seconds of each
+# (open to close: smbnetfs and a strict cifs mount send every write at once).
+WRITE_SCRIPT = """
+import os, sys, time
+size, samples, target = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+data = os.urandom(size)
+os.makedirs(target, exist_ok=True)
+for sample in range(samples):
+    path = os.path.join(target, f"write-{sample}.bin")
+    started = time.monotonic()
+    with open(path, "wb") as handle:
+        handle.write(data)
+    print(time.monotonic() - started)
+    os.remove(path)
+os.rmdir(target)
+"""
+
+
+def write_command(size: int, samples: int, target: str) -> list[str]:
+    """A command for the web container: `samples` writes of `size` bytes into
+    the folder `target` on the storage mount (made and removed)."""
+    return ["python3", "-c", WRITE_SCRIPT, str(size), str(samples), target]
+
+
+def parse_writes(output: str, size: int, what: str) -> list[float]:
+    """MB/s of each write that WRITE_SCRIPT timed."""
+    try:
+        return [size / float(line) / MB for line in output.split()]
+    except ValueError as error:
+        raise LabError(f"{what}: the writes said {output.strip()[-300:]!r}") from error

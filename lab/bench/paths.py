@@ -19,7 +19,7 @@ from lab import state as lab_state
 from lab import status
 from lab.ats import TrafficServer
 from lab.bench import tables
-from lab.bench.measure import curl_script, parse_curl, parse_wrk, wrk_script
+from lab.bench.measure import curl_script, parse_curl, parse_writes, parse_wrk, write_command, wrk_script
 from lab.cifsvm import machine as vm
 from lab.cifsvm import measure as cifs_measure
 from lab.cifsvm import mount as cifs_mount
@@ -163,6 +163,7 @@ class Bench:
         modes = {
             "local (a Docker volume)": {"STORAGE_MODE": "local"},
             "smbfuse (smbnetfs)": {"STORAGE_MODE": "smbfuse"},
+            "smbfuse, 4 KiB writes (as until 2026-12-07)": {"STORAGE_MODE": "smbfuse", "SMBFUSE_WRITES": "small"},
             **{f"cifs, {mode}" + (" (production's options)" if mode == cifs_mount.PRODUCTION else ""):
                {"STORAGE_MODE": "cifs", "CIFS_OPTIONS": options}
                for mode, options in cifs_mount.cache_variants(self.config.get("CIFS_OPTIONS")).items()},
@@ -173,14 +174,22 @@ class Bench:
                     "storage", row, "this Docker host's kernel has no CIFS"
                                     + ("; the CIFS VM's reads are below" if shutil.which(vm.QEMU) else "")))
                 continue
-            self.step(f"storage: alpha (sd6) with {row}; Apache reads a {label} zip {samples} times after its upload")
+            self.step(f"storage: alpha (sd6) with {row}; Apache reads a {label} zip {samples} times after its upload,"
+                      f" then sd6 writes {label} {samples} times")
             try:
                 with switched(self.config, ["sd6"], settings, lambda line: None):
                     mod = self.publish(ALPHA, label, SIZES[label])
                     address = self.lab.ip_address("sd6", "front")
-                    self.results.add("storage", row, label, "MB/s", parse_curl(
+                    self.results.add("storage", row, f"{label} read", "MB/s", parse_curl(
                         self.run(curl_script(f"http://{address}{mod.content}", samples, host=ALPHA), row),
                         mod.size, row))
+                    written = self.lab.exec("sd6", write_command(SIZES[label], samples,
+                                                                 f"/storage/sdmods/bench-writes-{uuid.uuid4().hex[:8]}"),
+                                            user="www-data")
+                    if written.exit_code != 0:
+                        raise LabError(f"writing through {row}: {written.output.strip()[-300:]}")
+                    self.results.add("storage", row, f"{label} written", "MB/s",
+                                     parse_writes(written.output, SIZES[label], row))
             except LabError as error:
                 self.results.unavailable.append(Unavailable("storage", row, " ".join(str(error).split())))
 

@@ -6,7 +6,8 @@ from lab.results.report import Table
 
 DOWNLOADS = Table("downloads", "Downloads of one zip: MB/s (10^6 bytes), median (min–max) of the samples",
                   baseline="loopback baseline (nginx on the host)")
-STORAGE = Table("storage", "Apache reading a zip from the storage mount, per storage mode: MB/s")
+STORAGE = Table("storage", "The storage mount per storage mode: Apache reading a zip from it, and the web "
+                           "container writing one to it: MB/s")
 LOAD = Table("load", "Load at a fixed concurrency (wrk): median (min–max) of the runs")
 LAB = Table("lab", "The lab's own operations: seconds")
 TABLES = (DOWNLOADS, STORAGE, LOAD, LAB)

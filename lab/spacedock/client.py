@@ -53,13 +53,22 @@ class RealSpaceDockClient:
         if response.json().get("error") is not False or "session" not in self.http.session.cookies:
             raise LabError(f"logging in as {username} on {self.host} gave no session: {response.text[:200]}")
 
-    def create_mod(self, name: str, version: str, zipball: bytes) -> Mod:
-        """POST /api/mod/create; the mod is unpublished until `publish`."""
+    def create_mod(self, name: str, version: str, zipball: bytes, chunk_bytes: int = 0) -> Mod:
+        """POST /api/mod/create, in one request, or in chunks of `chunk_bytes`
+        with the fields SpaceDock's Dropzone adds (it sends 2 MiB chunks, one
+        after another); the mod is unpublished until `publish`."""
         fields = {"name": name, "short-description": SHORT_DESCRIPTION, "version": version,
                   "game-id": GAME_ID, "game-version": GAME_VERSION, "license": "MIT"}
-        response = self.http.post("/api/mod/create", host=self.host, data=fields,
-                                  files={"zipball": ("mod.zip", zipball, "application/zip")})
-        return Mod(self._expect(response, ACCEPTED, f"creating {name}").json()["id"], name)
+        offsets = range(0, len(zipball), chunk_bytes) if chunk_bytes else [0]
+        for index, offset in enumerate(offsets):
+            piece = zipball[offset:offset + chunk_bytes] if chunk_bytes else zipball
+            chunk = {"dzchunkindex": str(index), "dztotalchunkcount": str(len(offsets)),
+                     "dzchunkbyteoffset": str(offset)} if chunk_bytes else {}
+            response = self._expect(
+                self.http.post("/api/mod/create", host=self.host, data={**fields, **chunk},
+                               files={"zipball": ("mod.zip", piece, "application/zip")}),
+                ACCEPTED, f"creating {name} (chunk {index + 1} of {len(offsets)})")
+        return Mod(response.json()["id"], name)
 
     def publish(self, mod: Mod) -> None:
         """The edit form with publish=on; SpaceDock refuses its default description."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import uuid
 from typing import Callable
 
 import pytest
@@ -17,18 +18,33 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, served_by, via_hops
 from lab.scenarios.faults import swap_under_load
+from lab.smb import StorageBox
 from lab.spacedock.client import BROWSER, DEMO_MODS, Mod, RealSpaceDockClient
 from lab.spacedock.image import checkout, resolve
+from lab.standin_client import make_zip
 from lab.topology import WEB_SERVICES
 from lab.waiting import poll_until
 
 SITES = [("spacedock.info", "SPACEDOCK_PRODUCTION_REF"), ("beta.spacedock.info", "SPACEDOCK_BETA_REF"),
          ("alpha.spacedock.info", "SPACEDOCK_ALPHA_REF")]
 Published = Callable[..., tuple[RealSpaceDockClient, Mod, bytes]]
+DROPZONE_CHUNK_BYTES = 2 * 1024 * 1024
+# each site's way to a download: production redirects to /content/ (Apache
+# serves the file), beta hands it to Apache by X-Sendfile, alpha sends it itself
+DOWNLOAD_PATHS = [
+    ("spacedock.info", "backup", "/content/user_2/{name}/{name}-1.0.zip"),
+    ("beta.spacedock.info", "beta", "/mod/{id}/{name}/download/1.0"),
+    ("alpha.spacedock.info", "alpha", "/mod/{id}/{name}/download/1.0"),
+]
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def unique_name() -> str:
+    return f"Lab{uuid.uuid4().hex[:8]}"
 
 
 @pytest.mark.parametrize(("host", "branch_setting"), SITES)
@@ -59,14 +75,34 @@ def test_spacedock_s_built_frontend_is_served_by_apache_with_only_the_ats_via(vi
     assert served_by(answer) is not None
 
 
-def test_an_upload_through_spacedock_s_api_lands_on_the_storage_mount(docker_lab: DockerLab,
-                                                                       published: Published) -> None:
-    _, mod, zipball = published("beta.spacedock.info")
+def test_every_web_container_mounts_the_storage_box(config: LabConfig, docker_lab: DockerLab) -> None:
+    gathered = status.gather(docker_lab, lab_state.load(config))
 
-    stored = docker_lab.exec("sd2", ["sha256sum", f"/storage/sdmods/user_2/{mod.name}/{mod.name}-1.0.zip"])
+    mounts = {name: gathered.service(name).storage.split()[0] for name in WEB_SERVICES}
+    assert set(mounts.values()) <= {"cifs", "smbfuse"}, mounts
 
-    assert stored.exit_code == 0, stored.output
-    assert stored.output.split()[0] == sha256(zipball)
+
+def test_an_upload_in_dropzone_s_chunks_lands_whole_on_the_storage_box(config: LabConfig,
+                                                                        author: Callable[[str], RealSpaceDockClient],
+                                                                        unique_name: str) -> None:
+    zipball = make_zip(5 * 1024 * 1024, unique_name)  # three chunks: each opens the file for appending
+
+    author("beta.spacedock.info").create_mod(unique_name, "1.0", zipball, chunk_bytes=DROPZONE_CHUNK_BYTES)
+
+    assert sha256(StorageBox(config, "beta").read(f"user_2/{unique_name}/{unique_name}-1.0.zip")) == sha256(zipball)
+
+
+@pytest.mark.parametrize(("host", "share", "path"), DOWNLOAD_PATHS)
+def test_each_site_s_downloads_come_from_the_storage_box(config: LabConfig, visitor: LabClient, published: Published,
+                                                         host: str, share: str, path: str) -> None:
+    _, mod, _ = published(host)
+    on_the_box = make_zip(64 * 1024, f"{mod.name} as the storage box has it")
+    StorageBox(config, share).write(f"user_2/{mod.name}/{mod.name}-1.0.zip", on_the_box)
+
+    answer = visitor.get(path.format(id=mod.id, name=mod.name), host=host, headers=BROWSER)
+
+    assert answer.status_code == 200
+    assert sha256(answer.content) == sha256(on_the_box)
 
 
 def test_a_production_download_is_counted_then_redirected_to_content(visitor: LabClient, published: Published,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab.bench import tables
-from lab.bench.measure import parse_curl, parse_wrk
+from lab.bench.measure import parse_curl, parse_writes, parse_wrk
 from lab.cifsvm import tables as cifs_tables
 from lab.errors import LabError
 from lab.results import report
@@ -116,3 +116,12 @@ def test_an_observation_is_listed_under_its_table_even_without_figures(recorded:
     assert lines[0] == f"### {outage.title}"
     assert "- soft (production): returned after 207 s" in lines
     assert Results.from_json(json.loads(json.dumps(recorded.to_json()))).observations == recorded.observations
+
+
+def test_timed_writes_become_mb_per_s() -> None:
+    assert parse_writes("0.5\n0.25\n", 50_000_000, "smbfuse") == [100.0, 200.0]
+
+
+def test_writes_that_said_something_else_are_reported_with_what_they_said() -> None:
+    with pytest.raises(LabError, match="smbfuse: the writes said .*Permission denied"):
+        parse_writes("PermissionError: [Errno 13] Permission denied", 50_000_000, "smbfuse")

@@ -26,8 +26,11 @@ if [[ $1 == -t && $2 == cifs && -n ${CIFS_FAILS_WITH:-} ]]; then
 fi
 """
 SMBNETFS_RECORDER = """#!/bin/bash
-echo "smbnetfs $* HOME=$HOME" >> "$RECORD"
+echo "smbnetfs $* HOME=$HOME LD_PRELOAD=${LD_PRELOAD:-}" >> "$RECORD"
 mkdir -p "$1/$SMB_SERVER/$SMB_SHARE"
+"""
+SHAPER_RECORDER = """#!/bin/bash
+echo "shape-storage-link $*" >> "$RECORD.shaping"
 """
 
 
@@ -44,10 +47,13 @@ def storagebox_port() -> Iterator[int]:
 def run_script(tmp_path: Path, storagebox_port: int):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, body in (("mount", MOUNT_RECORDER), ("smbnetfs", SMBNETFS_RECORDER)):
+    for name, body in (("mount", MOUNT_RECORDER), ("smbnetfs", SMBNETFS_RECORDER),
+                       ("shape-storage-link", SHAPER_RECORDER)):
         (bin_dir / name).write_text(body)
         (bin_dir / name).chmod(0o755)
     (tmp_path / "sdmods").mkdir()
+    # where the image has the library; the recorder only reads its name
+    (tmp_path / "smbnetfs-append.so").write_bytes(b"")
 
     def run(**settings: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
         env = {
@@ -62,6 +68,7 @@ def run_script(tmp_path: Path, storagebox_port: int):
             "SMB_USER": "sdstorage",
             "SMB_PASSWORD": "secret",
             "CIFS_OPTIONS": parse_env_file(REPO_ROOT / ".env.example")["CIFS_OPTIONS"],
+            "SMBNETFS_APPEND": str(tmp_path / "smbnetfs-append.so"),
             **settings,
         }
         result = subprocess.run(["bash", str(SCRIPT)], check=False, env=env, capture_output=True, text=True, timeout=60)
@@ -97,7 +104,7 @@ def test_auto_mode_falls_back_to_smbfuse_when_the_kernel_has_no_cifs(run_script,
 
     assert result.returncode == 0, result.stderr
     assert calls[0].startswith("-t cifs ")
-    assert calls[1].startswith(f"smbnetfs {tmp_path}/run/smbnet -o allow_other,uid=33,gid=33,umask=0000")
+    assert calls[1].startswith(f"smbnetfs {tmp_path}/run/smbnet -o allow_other,uid=33,gid=33,umask=0000,big_writes")
     assert calls[2] == f"--bind {tmp_path}/run/smbnet/127.0.0.1/backup {tmp_path}/sdmods"
     state = (tmp_path / "run" / "storage").read_text()
     assert "mode=smbfuse" in state and "no CIFS" in state
@@ -119,13 +126,30 @@ def test_an_unknown_mode_is_refused_with_the_choices(run_script) -> None:
     assert "must be auto, cifs, smbfuse or local" in result.stderr
 
 
-def test_auto_mode_gives_the_real_spacedock_a_local_volume_when_the_kernel_has_no_cifs(
+def test_auto_mode_gives_the_real_spacedock_smbfuse_too_when_the_kernel_has_no_cifs(
         run_script, tmp_path: Path) -> None:
-    (tmp_path / "local").mkdir()
-    result, calls = run_script(STORAGE_MODE="auto", CIFS_FAILS_WITH="19", APP="spacedock",
-                               STORAGE_LOCAL=str(tmp_path / "local"))
+    result, calls = run_script(STORAGE_MODE="auto", CIFS_FAILS_WITH="19", APP="spacedock")
 
     assert result.returncode == 0, result.stderr
-    assert calls[1] == f"--bind {tmp_path}/local {tmp_path}/sdmods"
-    state = (tmp_path / "run" / "storage").read_text()
-    assert "mode=local" in state and "appends fail on smbnetfs" in state
+    assert calls[1].startswith(f"smbnetfs {tmp_path}/run/smbnet ")
+    assert "mode=smbfuse" in (tmp_path / "run" / "storage").read_text()
+
+
+def test_what_the_container_sends_to_the_box_is_shaped_at_the_configured_rate(run_script, tmp_path: Path) -> None:
+    run_script(STORAGE_MODE="smbfuse", STORAGE_RATE_MBIT="120")
+
+    assert (tmp_path / "calls.shaping").read_text().splitlines() == ["shape-storage-link 120"]
+
+
+def test_smbnetfs_runs_with_the_library_that_lets_it_append(run_script, tmp_path: Path) -> None:
+    _, calls = run_script(STORAGE_MODE="smbfuse")
+
+    assert calls[0].endswith(f"LD_PRELOAD={tmp_path}/smbnetfs-append.so")
+
+
+def test_smbfuse_is_refused_without_that_library(run_script, tmp_path: Path) -> None:
+    result, calls = run_script(STORAGE_MODE="smbfuse", SMBNETFS_APPEND=str(tmp_path / "missing.so"))
+
+    assert result.returncode != 0
+    assert "without it smbnetfs fails every append" in result.stderr
+    assert calls == []
