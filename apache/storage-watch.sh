@@ -4,7 +4,9 @@
 # letting them hang on a network filesystem whose server is gone or frozen.
 #
 #   flag: $STORAGE_STATUS_FILE (/run/sdlab/status/storage-unavailable)
-#   probe: one directory listing of $STORAGE, every $INTERVAL_S.
+#   probe: is $STORAGE still a mount point, and does it list? Every $INTERVAL_S.
+#   A mount that is gone leaves an empty folder that lists well: every file
+#   would be a 404 (production, 2020-08-03), so that counts as a failure too.
 #   A probe that has not answered after $TIMEOUT_S counts as a failure at once;
 #   the watch does not wait for it (a process stuck on a frozen mount cannot
 #   be reaped until the filesystem answers), and starts no other probe until
@@ -58,7 +60,8 @@ while true; do
     exit 1
   fi
   if [[ -z $probe ]]; then
-    ls "$storage" >/dev/null 2>"$errors" &
+    { mountpoint -q "$storage" || { echo "not a mount point: the share's mount is gone" >&2; exit 1; }
+      ls "$storage" >/dev/null; } 2>"$errors" &
     probe=$!
     started=$SECONDS
   fi

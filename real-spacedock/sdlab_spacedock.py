@@ -39,6 +39,9 @@ def check_storage() -> str | None:
 
     def list_root() -> None:
         try:
+            if not os.path.ismount(root):  # a mount that is gone leaves an empty folder
+                outcome.append(f"storage: {root} is not a mount point (the share's mount is gone)")
+                return
             os.listdir(root)
             outcome.append(None)
         except OSError as error:

@@ -67,7 +67,9 @@ class _StorageProbe:
     def _probe(self, root: Path, done: threading.Event) -> None:
         try:
             os.listdir(root)
-            result = Check(True, f"storage: {root} answers ({storage_mode()})")
+            # a mount that is gone leaves an empty folder, which lists well
+            result = (Check(True, f"storage: {root} answers ({storage_mode()})") if os.path.ismount(root)
+                      else Check(False, f"storage: {root} is not a mount point (the share's mount is gone)"))
         except OSError as error:
             result = Check(False, f"storage: {root}: {error.strerror or error}")
         with self._lock:

@@ -1,14 +1,20 @@
 """What the storage box's outage is measured with, by the fault (faults/
-storage_outage.py: its bounds) and the production bug (bugs/storage_outage.py):
-probes through ATS, each answer with when it was sent and how long it took."""
+storage_outage.py: its bounds) and the production bug (bugs/storage_outage.py,
+spacedock/storage_outage.py): probes through ATS, each answer with when it was
+sent and how long it took."""
 from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 
 from lab.errors import LabError
+from lab.health import wait_until_healthy
 from lab.http import LabClient
+from lab.interrupts import ctrl_c_held
+from lab.scenarios.engine import Seen, Stage
+from lab.topology import SERVICES
 
 # The bounds the lab promises (docs/storage.md, "When the storage box goes away").
 ANSWER_BOUND_S = 15.0     # no request waits longer than this for an answer
@@ -16,6 +22,12 @@ REFUSED_WITHIN_S = 10.0   # a probe sent this long into the outage answers 503
 RECOVERED_WITHIN_S = 30.0  # from the box's return, every probe is served again within this
 # rounds sent while earlier ones still hang on the frozen box: 2 a second for ANSWER_BOUND_S
 MAX_ROUNDS_IN_FLIGHT = 32
+# The storage-outage scenario's play: probes sent this long into the outage
+# must get a clear 503 (the watch needs at most 3 s); the box stays stopped
+# PLAY_S; a probe unanswered PLAY_ANSWER_S counts as hanging.
+LATE_S = 6.0
+PLAY_S = 9.0
+PLAY_ANSWER_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -80,3 +92,27 @@ def probe_round(client: LabClient, report: OutageReport, started: float,
     return began, seen
 
 
+
+def stopped_box_answers(stage: Stage, checks: list[Probe]) -> Seen:
+    """The storage-outage scenario's play (the stand-in's and the real
+    SpaceDock's): the box stopped for PLAY_S while `checks` are asked for; the
+    symptom is any answer but a clear 503 LATE_S or more into the outage."""
+    client = LabClient(stage.config.http_base, test_tag=f"scenario {stage.tag}", timeout_s=PLAY_ANSWER_S)
+    report = OutageReport("stopped")
+    stage.out(f"  the storage box stops for {PLAY_S:.0f} s; beta's and alpha's downloads are asked for meanwhile")
+    started = time.monotonic()
+    stage.lab.stop("storagebox")
+    try:
+        while time.monotonic() - started < PLAY_S:
+            probe_round(client, report, started, checks)
+    finally:
+        with ctrl_c_held(stage.out):
+            stage.lab.start("storagebox")
+            wait_until_healthy(stage.lab, SERVICES, lambda line: None, timeout_s=90)
+    late = Counter(f"{answer.probe} {answer.status or 'no answer'}" for answer in report.answers
+                   if answer.at_s >= LATE_S)
+    stage.out(f"  answers sent {LATE_S:.0f} s or more into the outage: "
+              + ", ".join(f"{what} ×{count}" for what, count in sorted(late.items())))
+    unclear = sum(count for what, count in late.items() if not what.endswith(" 503"))
+    return Seen(unclear > 0, f"{unclear} of {sum(late.values())} requests sent {LATE_S:.0f} s or more into the "
+                             f"outage got something other than a clear 503")

@@ -3,11 +3,15 @@ clear 503 within the lab's bounds, no request hangs, and service returns by
 itself when the box does (lab.scenarios.faults.storage_outage)."""
 from __future__ import annotations
 
+import uuid
+from typing import Callable
+
 import pytest
 
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.health import wait_until_healthy
+from lab.http import LabClient
 from lab.scenarios.faults import storage_outage
 from lab.scenarios.outage import ANSWER_BOUND_S, RECOVERED_WITHIN_S, REFUSED_WITHIN_S, OutageReport
 from lab.topology import SERVICES
@@ -45,3 +49,20 @@ def test_web_container_started_while_the_box_is_down_says_so_and_comes_up_after(
     finally:
         docker_lab.start("storagebox")
     wait_until_healthy(docker_lab, SERVICES, lambda line: None, timeout_s=90)
+
+
+def test_a_mount_that_is_gone_is_noticed_though_its_empty_folder_lists(
+        config: LabConfig, docker_lab: DockerLab, file_on_share: Callable[..., str]) -> None:
+    path = file_on_share("alpha", b"mount-gone probe\n")
+    client = LabClient(config.http_base)
+    unmounted = docker_lab.exec("sd6", ["umount", "--lazy", "/storage/sdmods"])
+    assert unmounted.exit_code == 0, unmounted.output
+    try:
+        poll_until(lambda: client.get(f"/content/{path}?gone={uuid.uuid4().hex}", host="alpha.spacedock.info").status_code == 503,
+                   timeout_s=10, awaited="alpha's /content/ to answer 503 once its mount has gone")
+        assert docker_lab.exec("sd6", ["/usr/local/bin/healthcheck"]).exit_code != 0
+        assert "is not a mount point" in docker_lab.exec("sd6", ["curl", "-s", "http://127.0.0.1/healthz"]).output
+        assert "not a mount point: the share's mount is gone" in docker_lab.logs("sd6", tail=20)
+    finally:
+        docker_lab.restart("sd6")
+        wait_until_healthy(docker_lab, SERVICES, lambda line: None, timeout_s=120)

@@ -2,8 +2,10 @@
 /version says what it runs."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import create_engine
 from sqlalchemy.pool import QueuePool
@@ -16,6 +18,13 @@ def make_app(storage: Path, **overrides) -> Flask:
                        "APP_VERSION": "abc123", **overrides})
 
 
+@pytest.fixture
+def mounted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test's storage folder taken for the share's mount point."""
+    monkeypatch.setattr(os.path, "ismount", lambda path: True)
+
+
+@pytest.mark.usefixtures("mounted")
 def test_healthz_is_ok_when_database_and_storage_answer(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     response = app.test_client().get("/healthz")
@@ -34,6 +43,15 @@ def test_healthz_names_the_storage_when_the_mount_is_missing(tmp_path: Path) -> 
     assert "not-mounted" in response.json["checks"][1]
 
 
+def test_healthz_names_the_storage_when_its_folder_is_there_but_the_mount_is_gone(tmp_path: Path) -> None:
+    response = make_app(tmp_path).test_client().get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json["failing"] == ["storage"]
+    assert "is not a mount point" in response.json["checks"][1]
+
+
+@pytest.mark.usefixtures("mounted")
 def test_healthz_names_the_database_when_it_does_not_answer(tmp_path: Path) -> None:
     app = make_app(tmp_path, CONNECTION_STRING=f"sqlite:///{tmp_path}/missing-dir/db.sqlite")
 
@@ -51,6 +69,7 @@ def test_version_names_branch_version_and_container(tmp_path: Path) -> None:
     assert response.mimetype == "text/plain"
 
 
+@pytest.mark.usefixtures("mounted")
 def test_healthz_names_the_database_when_its_pool_has_no_free_connection(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     # a pool of one connection that waits 0.1 s for it, and the one connection in use
