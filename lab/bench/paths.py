@@ -28,9 +28,9 @@ from lab.config import LabConfig
 from lab.docker_ops import DockerLab, ExecResult
 from lab.errors import LabError
 from lab.results.figures import MIN_SAMPLES, Count, Results, Unavailable
+from lab.smb import StorageBox
 from lab.standin_client import make_zip
 from lab.switches import switched
-from lab.smb import StorageBox
 from lab.topology import DATABASES, ENVIRONMENT_HOSTS, SHARES
 from lab.waiting import poll_until
 

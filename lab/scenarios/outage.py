@@ -92,7 +92,6 @@ def probe_round(client: LabClient, report: OutageReport, started: float,
     return began, seen
 
 
-
 def stopped_box_answers(stage: Stage, checks: list[Probe]) -> Seen:
     """The storage-outage scenario's play (the stand-in's and the real
     SpaceDock's): the box stopped for PLAY_S while `checks` are asked for; the

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from lab.errors import LabError
 from lab.health import wait_until_healthy
 from lab.interrupts import ctrl_c_held
-from lab.scenarios.engine import PRODUCTION, Scenario, Seen, Stage, Variant, short_sha
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant, short_sha
 from lab.scenarios.steps import BETA, ZIP_BYTES, expect
 from lab.spacedock.client import BROWSER
 from lab.standin_client import make_zip
@@ -73,7 +73,7 @@ def play(stage: Stage, variant: str) -> Seen:
     stage.out(f"  {SERVICE}'s healthcheck: {' '.join(health) or '(nothing)'}")
     not_found = all(status == 404 for status in last) and on_the_box
     return Seen(not_found, f"in the last {WATCH_S / 2:.0f} s /content/ answered {sorted(set(last))} for a zip the "
-                           f"storage box holds" + ("" if variant == PRODUCTION else " (the lab's watch)"))
+                           "storage box holds")
 
 
 SCENARIO = Scenario(
