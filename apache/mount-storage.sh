@@ -105,8 +105,8 @@ EOF
   # LD_PRELOAD: smbnetfs-append.so, so that a file opened for appending (as
   # SpaceDock writes its uploads) works as on the kernel's CIFS mount.
   # SMBFUSE_WRITES=big: FUSE's big_writes, writes handed over in pieces of up
-  # to 128 KiB instead of 4 KiB, each an SMB write: about 110 MB/s instead of
-  # 9 (docs/storage.md); the kernel's mount writes up to wsize=4194304 at once.
+  # to 128 KiB instead of 4 KiB, each an SMB write: 144 MB/s instead of 10.7
+  # (docs/bench.md); the kernel's mount writes up to wsize=4194304 at once.
   local options=allow_other,uid=33,gid=33,umask=0000
   case ${SMBFUSE_WRITES:-big} in
     big) options+=,big_writes ;;

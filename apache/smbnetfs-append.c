@@ -10,8 +10,8 @@
  * end needs FILE_READ_ATTRIBUTES, which a handle opened write-only does not
  * have, so the seek fails and smbc_open() returns ENXIO. smbnetfs treats an
  * error it does not expect as fatal: its worker process for the share exits,
- * the request is retried on fresh workers, and after about 8 s the write gets
- * EIO while the other requests to the share fail or wait meanwhile (seen with
+ * the request is retried on fresh workers, and after about 4 s the write gets
+ * EIO; the other requests to the share fail or wait for seconds (seen with
  * smbnetfs_debug 10: "smb_conn_srv_open: errno=6, No such device or address").
  *
  * The fix. Open without O_APPEND. FUSE places every write itself: for a file

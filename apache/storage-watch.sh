@@ -4,7 +4,7 @@
 # letting them hang on a network filesystem whose server is gone or frozen.
 #
 #   flag: $STORAGE_STATUS_FILE (/run/sdlab/status/storage-unavailable)
-#   probe: is $STORAGE still a mount point, and does it list? Every $INTERVAL_S.
+#   probe: does $STORAGE list, and is it still a mount point? Every $INTERVAL_S.
 #   A mount that is gone leaves an empty folder that lists well: every file
 #   would be a 404 (production, 2020-08-03), so that counts as a failure too.
 #   A probe that has not answered after $TIMEOUT_S counts as a failure at once;
@@ -60,8 +60,9 @@ while true; do
     exit 1
   fi
   if [[ -z $probe ]]; then
-    { mountpoint -q "$storage" || { echo "not a mount point: the share's mount is gone" >&2; exit 1; }
-      ls "$storage" >/dev/null; } 2>"$errors" &
+    { ls "$storage" >/dev/null \
+        && { mountpoint -q "$storage" || { echo "not a mount point: the share's mount is gone" >&2; exit 1; }; }
+    } 2>"$errors" &
     probe=$!
     started=$SECONDS
   fi

@@ -39,11 +39,10 @@ def check_storage() -> str | None:
 
     def list_root() -> None:
         try:
-            if not os.path.ismount(root):  # a mount that is gone leaves an empty folder
-                outcome.append(f"storage: {root} is not a mount point (the share's mount is gone)")
-                return
             os.listdir(root)
-            outcome.append(None)
+            # a mount that is gone leaves an empty folder, which lists well
+            outcome.append(None if os.path.ismount(root)
+                           else f"storage: {root} is not a mount point (the share's mount is gone)")
         except OSError as error:
             outcome.append(f"storage: {root}: {error.strerror}")
 

@@ -1,7 +1,8 @@
 #!/bin/bash
-# shape-link DELAY_MS RATE_MBIT: shapes everything the storage box sends (its
-# one interface carries only SMB to the web containers): each packet waits
-# DELAY_MS and they leave at RATE_MBIT at most; 0 0 = the bridge as it is.
+# shape-link DELAY_MS RATE_MBIT: shapes everything the storage box sends on
+# its one interface (SMB to the web containers, and to the host's tools and
+# tests through the published port): each packet waits DELAY_MS and they
+# leave at RATE_MBIT at most; 0 0 = the bridge as it is.
 # The web containers shape their own direction (apache/shape-storage-link.sh).
 # Run by the entrypoint at start (STORAGE_DELAY_MS, STORAGE_RATE_MBIT) and by
 # the lab at run time (lab/storage_link.py). A delay needs the kernel's netem

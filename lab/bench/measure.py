@@ -86,29 +86,33 @@ def parse_wrk(text: str) -> WrkRun:
                   errors + (int(non_2xx.group(1)) if non_2xx else 0))
 
 
-# Writes `size` bytes from a file on the container's own disk to the storage
-# mount, `samples` times, a new file each time; prints the seconds of each
-# (open to close: smbnetfs and a strict cifs mount send every write at once).
+# Writes `size` bytes from memory to the storage mount, `samples` times, a new
+# file each time; prints the seconds of each, open to close (smbnetfs and a
+# strict cifs mount send every write at once; a local volume takes it into
+# the page cache). The folder goes afterwards, whatever happened.
 WRITE_SCRIPT = """
-import os, sys, time
+import os, shutil, sys, time
 size, samples, target = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 data = os.urandom(size)
 os.makedirs(target, exist_ok=True)
-for sample in range(samples):
-    path = os.path.join(target, f"write-{sample}.bin")
-    started = time.monotonic()
-    with open(path, "wb") as handle:
-        handle.write(data)
-    print(time.monotonic() - started)
-    os.remove(path)
-os.rmdir(target)
+try:
+    for sample in range(samples):
+        started = time.monotonic()
+        with open(os.path.join(target, f"write-{sample}.bin"), "wb") as handle:
+            handle.write(data)
+        print(time.monotonic() - started)
+finally:
+    shutil.rmtree(target, ignore_errors=True)
 """
+# a mount that stops answering must not hang the benchmark
+WRITES_TIMEOUT_S = 300
 
 
 def write_command(size: int, samples: int, target: str) -> list[str]:
     """A command for the web container: `samples` writes of `size` bytes into
-    the folder `target` on the storage mount (made and removed)."""
-    return ["python3", "-c", WRITE_SCRIPT, str(size), str(samples), target]
+    the folder `target` on the storage mount (made and removed), given up
+    after WRITES_TIMEOUT_S."""
+    return ["timeout", str(WRITES_TIMEOUT_S), "python3", "-c", WRITE_SCRIPT, str(size), str(samples), target]
 
 
 def parse_writes(output: str, size: int, what: str) -> list[float]:

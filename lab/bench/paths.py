@@ -183,9 +183,8 @@ class Bench:
                     self.results.add("storage", row, f"{label} read", "MB/s", parse_curl(
                         self.run(curl_script(f"http://{address}{mod.content}", samples, host=ALPHA), row),
                         mod.size, row))
-                    written = self.lab.exec("sd6", write_command(SIZES[label], samples,
-                                                                 f"/storage/sdmods/bench-writes-{uuid.uuid4().hex[:8]}"),
-                                            user="www-data")
+                    folder = f"/storage/sdmods/bench-writes-{uuid.uuid4().hex[:8]}"
+                    written = self.lab.exec("sd6", write_command(SIZES[label], samples, folder), user="www-data")
                     if written.exit_code != 0:
                         raise LabError(f"writing through {row}: {written.output.strip()[-300:]}")
                     self.results.add("storage", row, f"{label} written", "MB/s",

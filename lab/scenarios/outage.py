@@ -13,7 +13,7 @@ from lab.errors import LabError
 from lab.health import wait_until_healthy
 from lab.http import LabClient
 from lab.interrupts import ctrl_c_held
-from lab.scenarios.engine import Seen, Stage
+from lab.scenarios.engine import Seen, Stage, Variant
 from lab.topology import SERVICES
 
 # The bounds the lab promises (docs/storage.md, "When the storage box goes away").
@@ -28,6 +28,11 @@ MAX_ROUNDS_IN_FLIGHT = 32
 LATE_S = 6.0
 PLAY_S = 9.0
 PLAY_ANSWER_S = 5.0
+# what the storage-outage scenario, the stand-in's and the real SpaceDock's, plays
+WATCH_FIX = "the lab's storage watch (503 within 3 s)"
+NO_UPSTREAM = "no upstream report: production's mount has no watch"
+WITHOUT_WATCH = Variant({"STORAGE_WATCH": "production"}, ("sd2", "sd6"))
+WITH_WATCH = Variant({"STORAGE_WATCH": "fixed"}, ("sd2", "sd6"))
 
 
 @dataclass(frozen=True)

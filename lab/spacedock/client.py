@@ -29,10 +29,22 @@ BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/201001
 ACCEPTED = (200, 202)
 
 
+# the demo user the lab's clients log in as (SpaceDock's user id 2 in every
+# lab database): its mods' files are under user_2/ on the share
+DEMO_USER_FOLDER = "user_2"
+
+
 @dataclass(frozen=True)
 class Mod:
     id: int
     name: str
+
+    def zip_path(self, version: str) -> str:
+        """Where SpaceDock stores the version's zip, relative to the share (and to /content/)."""
+        return f"{DEMO_USER_FOLDER}/{self.name}/{self.name}-{version}.zip"
+
+    def download_route(self, version: str) -> str:
+        return f"/mod/{self.id}/{self.name}/download/{version}"
 
 
 class RealSpaceDockClient:
@@ -57,6 +69,8 @@ class RealSpaceDockClient:
         """POST /api/mod/create, in one request, or in chunks of `chunk_bytes`
         with the fields SpaceDock's Dropzone adds (it sends 2 MiB chunks, one
         after another); the mod is unpublished until `publish`."""
+        if not zipball or chunk_bytes < 0:
+            raise LabError(f"creating {name}: a zip of {len(zipball)} bytes in chunks of {chunk_bytes} is no upload")
         fields = {"name": name, "short-description": SHORT_DESCRIPTION, "version": version,
                   "game-id": GAME_ID, "game-version": GAME_VERSION, "license": "MIT"}
         offsets = range(0, len(zipball), chunk_bytes) if chunk_bytes else [0]
@@ -69,6 +83,12 @@ class RealSpaceDockClient:
                                files={"zipball": ("mod.zip", piece, "application/zip")}),
                 ACCEPTED, f"creating {name} (chunk {index + 1} of {len(offsets)})")
         return Mod(response.json()["id"], name)
+
+    def create_published(self, name: str, version: str, zipball: bytes) -> Mod:
+        """A new mod with one version, published."""
+        mod = self.create_mod(name, version, zipball)
+        self.publish(mod)
+        return mod
 
     def publish(self, mod: Mod) -> None:
         """The edit form with publish=on; SpaceDock refuses its default description."""

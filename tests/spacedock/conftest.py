@@ -38,13 +38,23 @@ def author(config: LabConfig, request: pytest.FixtureRequest) -> Callable[[str],
     return lambda host: logged_in(config, host, test_tag=request.node.nodeid)
 
 
+def new_mod_name() -> str:
+    """A mod name no other test uses."""
+    return f"Lab{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def mod_name() -> str:
+    return new_mod_name()
+
+
 @pytest.fixture
 def published(author: Callable[[str], RealSpaceDockClient]) -> Callable[..., tuple[RealSpaceDockClient, Mod, bytes]]:
     """published(host, versions=("1.0",)) -> (its author, a new published mod
     with those versions, the last version's zip)."""
     def publish(host: str, versions: tuple[str, ...] = ("1.0",)) -> tuple[RealSpaceDockClient, Mod, bytes]:
         client = author(host)
-        name = f"Lab{uuid.uuid4().hex[:8]}"
+        name = new_mod_name()
         zipball = make_zip(64 * 1024, f"{name}-{versions[0]}")
         mod = client.create_mod(name, versions[0], zipball)
         for version in versions[1:]:

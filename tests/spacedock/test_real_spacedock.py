@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import uuid
 from typing import Callable
 
 import pytest
@@ -32,19 +31,14 @@ DROPZONE_CHUNK_BYTES = 2 * 1024 * 1024
 # each site's way to a download: production redirects to /content/ (Apache
 # serves the file), beta hands it to Apache by X-Sendfile, alpha sends it itself
 DOWNLOAD_PATHS = [
-    ("spacedock.info", "backup", "/content/user_2/{name}/{name}-1.0.zip"),
-    ("beta.spacedock.info", "beta", "/mod/{id}/{name}/download/1.0"),
-    ("alpha.spacedock.info", "alpha", "/mod/{id}/{name}/download/1.0"),
+    ("spacedock.info", "backup", lambda mod: f"/content/{mod.zip_path('1.0')}"),
+    ("beta.spacedock.info", "beta", lambda mod: mod.download_route("1.0")),
+    ("alpha.spacedock.info", "alpha", lambda mod: mod.download_route("1.0")),
 ]
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@pytest.fixture
-def unique_name() -> str:
-    return f"Lab{uuid.uuid4().hex[:8]}"
 
 
 @pytest.mark.parametrize(("host", "branch_setting"), SITES)
@@ -84,22 +78,22 @@ def test_every_web_container_mounts_the_storage_box(config: LabConfig, docker_la
 
 def test_an_upload_in_dropzone_s_chunks_lands_whole_on_the_storage_box(config: LabConfig,
                                                                         author: Callable[[str], RealSpaceDockClient],
-                                                                        unique_name: str) -> None:
-    zipball = make_zip(5 * 1024 * 1024, unique_name)  # three chunks: each opens the file for appending
+                                                                        mod_name: str) -> None:
+    zipball = make_zip(5 * 1024 * 1024, mod_name)  # three chunks: each opens the file for appending
 
-    author("beta.spacedock.info").create_mod(unique_name, "1.0", zipball, chunk_bytes=DROPZONE_CHUNK_BYTES)
+    mod = author("beta.spacedock.info").create_mod(mod_name, "1.0", zipball, chunk_bytes=DROPZONE_CHUNK_BYTES)
 
-    assert sha256(StorageBox(config, "beta").read(f"user_2/{unique_name}/{unique_name}-1.0.zip")) == sha256(zipball)
+    assert sha256(StorageBox(config, "beta").read(mod.zip_path("1.0"))) == sha256(zipball)
 
 
-@pytest.mark.parametrize(("host", "share", "path"), DOWNLOAD_PATHS)
+@pytest.mark.parametrize(("host", "share", "path"), DOWNLOAD_PATHS, ids=[host for host, _, _ in DOWNLOAD_PATHS])
 def test_each_site_s_downloads_come_from_the_storage_box(config: LabConfig, visitor: LabClient, published: Published,
-                                                         host: str, share: str, path: str) -> None:
+                                                         host: str, share: str, path: Callable[[Mod], str]) -> None:
     _, mod, _ = published(host)
     on_the_box = make_zip(64 * 1024, f"{mod.name} as the storage box has it")
-    StorageBox(config, share).write(f"user_2/{mod.name}/{mod.name}-1.0.zip", on_the_box)
+    StorageBox(config, share).write(mod.zip_path("1.0"), on_the_box)
 
-    answer = visitor.get(path.format(id=mod.id, name=mod.name), host=host, headers=BROWSER)
+    answer = visitor.get(path(mod), host=host, headers=BROWSER)
 
     assert answer.status_code == 200
     assert sha256(answer.content) == sha256(on_the_box)
@@ -113,7 +107,7 @@ def test_a_production_download_is_counted_then_redirected_to_content(visitor: La
 
     assert answer.status_code == 302
     location = answer.headers["Location"]
-    assert location == f"https://spacedock.info/content/user_2/{mod.name}/{mod.name}-1.0.zip"
+    assert location == f"https://spacedock.info/content/{mod.zip_path('1.0')}"
     assert sha256(visitor.get(location.removeprefix("https://spacedock.info")).content) == sha256(zipball)
     assert sql("spacedock.info", f"SELECT download_count FROM mod WHERE id = {mod.id}") == "1"
     assert sql("spacedock.info", f"SELECT sum(downloads) FROM downloadevent WHERE mod_id = {mod.id}") == "1"

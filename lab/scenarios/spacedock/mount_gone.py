@@ -42,9 +42,8 @@ def play(stage: Stage, variant: str) -> Seen:
     author = stage.real_author(BETA)
     name = stage.name("LabMountGone").replace(" ", "")
     zipball = make_zip(ZIP_BYTES, name)
-    mod = author.create_mod(name, "1.0", zipball)
-    author.publish(mod)
-    route = f"/mod/{mod.id}/{name}/download/1.0"
+    mod = author.create_published(name, "1.0", zipball)
+    route = mod.download_route("1.0")
     path = urlsplit(expect(stage.client.get(route, host=BETA, headers=BROWSER), 302,
                            "1.0's download").headers["Location"]).path
     stage.out(f"  {name} 1.0 published (sha256 {short_sha(zipball)}); its download redirects to {path} → "

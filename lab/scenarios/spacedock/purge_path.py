@@ -21,9 +21,8 @@ def play(stage: Stage, variant: str) -> Seen:
     author = stage.real_author(SITE)
     name = stage.name("LabReplace").replace(" ", "")
     old = make_zip(ZIP_BYTES, f"{name}-old")
-    mod = author.create_mod(name, "1.0", old)
-    author.publish(mod)
-    path = f"user_2/{name}/{name}-1.0.zip"
+    mod = author.create_published(name, "1.0", old)
+    path = mod.zip_path("1.0")
     stage.client.get(f"/content/{path}", host=SITE)
     stage.fetch(SITE, f"/content/{path}", "1.0's zip, cached")
     new = make_zip(ZIP_BYTES, f"{name}-new")

@@ -2,6 +2,8 @@
 STORAGE_PROFILE's preset for those left at 0."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,7 +16,7 @@ from lab.storage_link import Link
 
 def config_with(**settings: str) -> LabConfig:
     defaults = {"STORAGE_PROFILE": "", "STORAGE_RATE_MBIT": "0", "STORAGE_DELAY_MS": "0"}
-    return LabConfig(root=None, settings={**defaults, **settings})  # type: ignore[arg-type]
+    return LabConfig(root=Path("/lab"), settings={**defaults, **settings})
 
 
 def test_no_profile_and_no_settings_leave_the_bridge_as_it_is() -> None:
