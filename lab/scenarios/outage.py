@@ -8,12 +8,13 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 from lab.errors import LabError
 from lab.health import wait_until_healthy
 from lab.http import LabClient
 from lab.interrupts import ctrl_c_held
-from lab.scenarios.engine import Seen, Stage, Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.topology import SERVICES
 
 # The bounds the lab promises (docs/storage.md, "When the storage box goes away").
@@ -28,11 +29,6 @@ MAX_ROUNDS_IN_FLIGHT = 32
 LATE_S = 6.0
 PLAY_S = 9.0
 PLAY_ANSWER_S = 5.0
-# what the storage-outage scenario, the stand-in's and the real SpaceDock's, plays
-WATCH_FIX = "the lab's storage watch (503 within 3 s)"
-NO_UPSTREAM = "no upstream report: production's mount has no watch"
-WITHOUT_WATCH = Variant({"STORAGE_WATCH": "production"}, ("sd2", "sd6"))
-WITH_WATCH = Variant({"STORAGE_WATCH": "fixed"}, ("sd2", "sd6"))
 
 
 @dataclass(frozen=True)
@@ -120,3 +116,18 @@ def stopped_box_answers(stage: Stage, checks: list[Probe]) -> Seen:
     unclear = sum(count for what, count in late.items() if not what.endswith(" 503"))
     return Seen(unclear > 0, f"{unclear} of {sum(late.values())} requests sent {LATE_S:.0f} s or more into the "
                              f"outage got something other than a clear 503")
+
+
+def outage_scenario(symptom: str, play: Callable[[Stage, str], Seen]) -> Scenario:
+    """The storage-outage scenario, the stand-in's or the real SpaceDock's:
+    `play` (which calls stopped_box_answers) without the lab's storage watch,
+    as production, then with it."""
+    return Scenario(
+        name="storage-outage",
+        symptom=symptom,
+        fix="the lab's storage watch (503 within 3 s)",
+        upstream="no upstream report: production's mount has no watch",
+        production=Variant({"STORAGE_WATCH": "production"}, ("sd2", "sd6")),
+        fixed=Variant({"STORAGE_WATCH": "fixed"}, ("sd2", "sd6")),
+        play=play,
+    )

@@ -5,8 +5,8 @@ measured against the lab's bounds, stopped or frozen, is the fault
 faults/storage_outage.py.)"""
 from __future__ import annotations
 
-from lab.scenarios.engine import Scenario, Seen, Stage
-from lab.scenarios.outage import NO_UPSTREAM, WATCH_FIX, WITH_WATCH, WITHOUT_WATCH, Probe, stopped_box_answers
+from lab.scenarios.engine import Seen, Stage
+from lab.scenarios.outage import Probe, outage_scenario, stopped_box_answers
 from lab.smb import StorageBox
 
 
@@ -23,12 +23,5 @@ def play(stage: Stage, variant: str) -> Seen:
     return seen
 
 
-SCENARIO = Scenario(
-    name="storage-outage",
-    symptom="while the storage box is away, downloads fail with 403/404/500 or hang instead of a clear 503",
-    fix=WATCH_FIX,
-    upstream=NO_UPSTREAM,
-    production=WITHOUT_WATCH,
-    fixed=WITH_WATCH,
-    play=play,
-)
+SCENARIO = outage_scenario(
+    "while the storage box is away, downloads fail with 403/404/500 or hang instead of a clear 503", play)

@@ -5,8 +5,8 @@ get 403/404/500 or hang on production, which has no storage watch; with the
 lab's, a clear 503 within 3 s. Needs APP=spacedock."""
 from __future__ import annotations
 
-from lab.scenarios.engine import Scenario, Seen, Stage
-from lab.scenarios.outage import NO_UPSTREAM, WATCH_FIX, WITH_WATCH, WITHOUT_WATCH, Probe, stopped_box_answers
+from lab.scenarios.engine import Seen, Stage
+from lab.scenarios.outage import Probe, outage_scenario, stopped_box_answers
 from lab.scenarios.steps import ALPHA, BETA, ZIP_BYTES
 from lab.spacedock.client import Mod
 from lab.standin_client import make_zip
@@ -26,12 +26,5 @@ def play(stage: Stage, variant: str) -> Seen:
     ])
 
 
-SCENARIO = Scenario(
-    name="storage-outage",
-    symptom="while the storage box is away, SpaceDock's downloads fail with 403/404/500 or hang, not a clear 503",
-    fix=WATCH_FIX,
-    upstream=NO_UPSTREAM,
-    production=WITHOUT_WATCH,
-    fixed=WITH_WATCH,
-    play=play,
-)
+SCENARIO = outage_scenario(
+    "while the storage box is away, SpaceDock's downloads fail with 403/404/500 or hang, not a clear 503", play)
