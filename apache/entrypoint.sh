@@ -15,9 +15,9 @@ log() { echo "entrypoint: $*" >&2; }
 
 # The storage mount is all that needs the container's SYS_ADMIN,
 # DAC_READ_SEARCH (mount.cifs) and NET_ADMIN (mount-storage shapes the link
-# to the box; `docker exec ... tc` gets the container's own set): once it is done, this script starts again
-# without them in its bounding set, so neither it nor Apache, gunicorn, Celery
-# or the storage watch can ever gain them. (tini, PID 1, and the smbnetfs
+# to the box; `docker exec ... tc` gets the container's own set): once it is
+# done, this script starts again without them in its bounding set, so neither
+# it nor Apache, gunicorn, Celery or the storage watch can ever gain them. (tini, PID 1, and the smbnetfs
 # daemon keep theirs: docs/deviations.md, privileges.)
 if [[ -z ${SDLAB_MOUNTED:-} ]]; then
   # /run starts empty (a tmpfs, see compose.yaml); /var/lock points into it.
