@@ -174,6 +174,14 @@ class DockerLab:
         container whose full command line matches `pattern` (a master, not a worker)."""
         return self.exec(service, ["pgrep", "--oldest", "--full", "--list-full", "--", pattern]).output.strip()
 
+    def processes(self, service: str) -> str:
+        """The container's processes as the host's `ps` lists them, with each one's
+        state and what it waits in (a process stuck on a network filesystem: D)."""
+        container = self.container(service)
+        top = self._call(f"list the processes of {service}",
+                         lambda: container.top(ps_args="-o pid,ppid,stat,etime,wchan:24,args"))
+        return "\n".join(" ".join(row) for row in [top["Titles"], *top["Processes"]]) + "\n"
+
     def logs(self, service: str, *, tail: int | str = "all") -> str:
         container = self.container(service)
         output = self._call(f"read the logs of {service}", lambda: container.logs(timestamps=True, tail=tail))

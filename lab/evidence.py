@@ -1,6 +1,7 @@
 """Saves what a failed run leaves behind, so it can be read after the lab is gone:
-`compose ps`, every service's log and health, the network aliases, and ATS's
-own log folder, in artifacts/<time>-<reason>/."""
+`compose ps`, every service's log and health, every running container's
+processes, the network aliases, and ATS's own log folder, in
+artifacts/<time>-<reason>/."""
 from __future__ import annotations
 
 import io
@@ -29,6 +30,12 @@ def collect(config: LabConfig, compose: Compose, lab: DockerLab, reason: str) ->
     health = {}
     for service, container in sorted(containers.items()):
         (folder / "logs" / f"{service}.log").write_text(lab.logs(service))
+        if container.status == "running":
+            (folder / "processes").mkdir(exist_ok=True)
+            try:
+                (folder / "processes" / f"{service}.txt").write_text(lab.processes(service))
+            except LabError as error:
+                (folder / "processes" / f"{service}.txt").write_text(f"{error}\n")
         health[service] = {
             "status": container.attrs["State"]["Status"],
             "health": container.attrs["State"].get("Health", {}),

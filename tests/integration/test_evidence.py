@@ -1,6 +1,6 @@
-"""A failing test run leaves compose ps, every service's log and ATS's logs in
-an artifacts folder, saved the moment the test fails (before a later test can
-change or stop the lab), and says where."""
+"""A failing test run leaves compose ps, every service's log and processes and
+ATS's logs in an artifacts folder, saved the moment the test fails (before a
+later test can change or stop the lab), and says where."""
 from __future__ import annotations
 
 import os
@@ -32,7 +32,7 @@ def test_that_runs_next():
 """
 
 
-def test_failed_run_saves_compose_ps_and_every_log_at_once_and_prints_the_folder(
+def test_failed_run_saves_compose_ps_every_log_and_process_list_at_once_and_prints_the_folder(
     config: LabConfig, docker_lab, tmp_path: Path
 ) -> None:
     (tmp_path / "test_fails.py").write_text(FAILING_RUN)
@@ -53,6 +53,8 @@ def test_failed_run_saves_compose_ps_and_every_log_at_once_and_prints_the_folder
         assert folder.parent == config.artifacts_dir
         assert "sd1a" in (folder / "compose-ps.txt").read_text()
         assert sorted(path.stem for path in (folder / "logs").glob("*.log")) == sorted(SERVICES)
+        assert sorted(path.stem for path in (folder / "processes").glob("*.txt")) == sorted(SERVICES)
+        assert "apache2 -DFOREGROUND" in (folder / "processes" / "sd2.txt").read_text()
         assert (folder / "ats" / "trafficserver" / "diags.log").exists()
     finally:
         shutil.rmtree(folder)
