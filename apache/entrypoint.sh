@@ -106,26 +106,35 @@ if ! [[ $restart_after =~ ^[0-9]+$ ]]; then
   exit 64
 fi
 
+# stop_unit <what> <pid>: stops a unit's run as systemd stops a unit's control
+# group: SIGTERM to all of it (the process group that `keep` made), then
+# SIGKILL 30 s later for whatever still runs (a worker busy with a request, a
+# Celery task that never ends: Celery's warm shutdown waits for it).
+stop_unit() {
+  local what=$1 group=$2 deadline=$((SECONDS + 30))
+  kill -TERM -- "-$group" 2>/dev/null || kill -TERM "$group" 2>/dev/null || true
+  while ((SECONDS < deadline)); do
+    kill -0 -- "-$group" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "$what (pid $group): still running 30 s after SIGTERM; killing what is left of it (SIGKILL)"
+  kill -KILL -- "-$group" 2>/dev/null || true
+}
+
 # keep <what> <command...>: keeps one unit running. Each run is a process group
 # of its own (setsid: the first process's pid is the group's id), so what is
 # left of it after its main process dies (orphaned workers, which would hold a
-# port) goes with it, as systemd stops the rest of a unit's control group:
-# SIGTERM, then SIGKILL 30 s later for a worker still busy with a request.
+# port) goes with it. Stopped (SIGTERM), it stops the run it keeps.
 keep() {
-  local what=$1 child="" status tenths
+  local what=$1 child="" status
   shift
-  trap '[[ -n $child ]] && kill -TERM "$child" 2>/dev/null; wait "$child" || true; exit 0' TERM
+  trap '[[ -n $child ]] && stop_unit "$what" "$child"; exit 0' TERM
   while true; do
     setsid "$@" &
     child=$!
     status=0
     wait "$child" || status=$?
-    kill -TERM -- "-$child" 2>/dev/null || true
-    for ((tenths = 0; tenths < 300; tenths++)); do
-      kill -0 -- "-$child" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL -- "-$child" 2>/dev/null || true
+    stop_unit "$what" "$child"
     log "$what (pid $child) ended, $(how "$status"); starting it again in ${restart_after} s"
     sleep "$restart_after" &
     child=$!
@@ -189,13 +198,25 @@ log "running: storage watch (pid $watch_pid), $instances gunicorn instance(s) on
 status=0
 exited=""
 wait -n -p exited "${children[@]}" || status=$?
-# Until every child has ended: a second signal interrupts `wait` too.
+# Until every child has ended. Apache (GracefulShutdownTimeout) and each unit
+# (stop_unit) get 30 s, so whatever still runs after STOP_GRACE_S is stuck: it
+# is named, and ends with the container when this script (and tini) exit.
+# Docker's own grace is 40 s (compose.yaml).
+STOP_GRACE_S=35
 wait_for_all() {
-  local child
-  for child in "${children[@]}"; do
-    while kill -0 "$child" 2>/dev/null; do
-      wait "$child" || true
+  local deadline=$((SECONDS + STOP_GRACE_S)) child left list
+  while true; do
+    left=()
+    for child in "${children[@]}"; do
+      kill -0 "$child" 2>/dev/null && left+=("${names[$child]} (pid $child)")
     done
+    ((${#left[@]})) || return 0
+    if ((SECONDS >= deadline)); then
+      printf -v list '%s, ' "${left[@]}"
+      log "still running ${STOP_GRACE_S} s after the stop: ${list%, }; ending without them"
+      return 0
+    fi
+    sleep 0.1
   done
 }
 if $stopping; then

@@ -36,7 +36,7 @@ def kill(config: LabConfig, services: Sequence[str], out: Output) -> None:
     """SIGKILL the services' containers that still run: a container switched to
     a setting it may never get healthy with (workers thrashing in too little
     memory) does not stop within its grace period, which a recreate would
-    otherwise wait out (35 s for a web container)."""
+    otherwise wait out (40 s for a web container)."""
     docker_lab = DockerLab(config.project)
     running = [service for service, health in docker_lab.healths(services).items()
                if health not in ("exited", "dead", "missing", "created")]

@@ -1,7 +1,7 @@
 """A web container whose Apache, storage watch or smbnetfs dies (an OOM kill,
-a crash) exits at once, naming the process and how it ended, and Docker starts
-it again (restart: unless-stopped); it never sits "Up (unhealthy)" answering
-503 for good. (A dead gunicorn instance is started again inside, as
+a crash) exits, naming the process and how it ended, and Docker starts it again
+(restart: unless-stopped); it never sits "Up (unhealthy)" answering 503 for
+good, not even with a unit that ignores the stop. (A dead gunicorn instance is started again inside, as
 production's systemd does: test_production_switches.py.)"""
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from lab.docker_ops import DockerLab
 from lab.waiting import poll_until
 from lab.status import STORAGE_STATE_FILE
 
-EXIT_BOUND_S = 30
+# the entrypoint's stop ends within 35 s whatever is stuck (STOP_GRACE_S); then Docker starts it again
+EXIT_BOUND_S = 45
 # the oldest process whose command line matches: the master, not a worker
 MASTERS = {"Apache": "apache2 -DFOREGROUND", "the storage watch": "storage-watch"}
 
@@ -56,3 +57,19 @@ def test_a_dead_smbnetfs_ends_the_container_naming_it_and_docker_starts_it_again
     log = docker_lab.logs(service)
     assert "smbnetfs, the storage mount's daemon, is gone" in log
     assert "entrypoint: the storage watch (pid " in last_line_with(log, "stopping the container")
+
+
+@pytest.mark.usefixtures("everything_healthy_afterwards")
+def test_a_unit_that_ignores_sigterm_is_killed_30_s_later_and_the_container_still_ends(docker_lab: DockerLab) -> None:
+    """As systemd's stop of a unit: SIGTERM, then SIGKILL for what is left (a
+    Celery task that never ends would keep Celery's warm shutdown waiting)."""
+    service = "sd6"
+    worker = docker_lab.command_line(service, "celery").split()[0]
+    frozen = docker_lab.exec(service, ["kill", "-STOP", worker])  # a stopped process acts on no SIGTERM
+    assert frozen.exit_code == 0, frozen.output
+    killed_and_started_again(docker_lab, service, "the storage watch",
+                             ["pkill", "--signal", "KILL", "--oldest", "--full", MASTERS["the storage watch"]])
+
+    ending = last_line_with(docker_lab.logs(service), "still running 30 s after SIGTERM")
+    assert f"entrypoint: the Celery worker (pid {worker}): still running" in ending
+    assert "killing what is left of it (SIGKILL)" in ending
