@@ -17,7 +17,7 @@ threads = 1
 # Production's -t 3600: a worker may spend an hour on one request (big uploads).
 timeout = 3600
 # Running requests may finish within gunicorn's default 30 s (production sets
-# nothing) on a stop; compose gives the container 35 s.
+# nothing) on a stop; compose gives the container 40 s.
 graceful_timeout = 30
 # Started as root by the entrypoint, the workers run as Apache's user, the
 # owner of everything on the storage mount (uid 33).

@@ -20,6 +20,7 @@ from lab.scenarios.engine import Scenario
 from lab.scenarios.faults import ats_restart, engine_restart
 from lab.scenarios.faults import storage_outage as storage_away
 from lab.scenarios.faults import swap_under_load, worker_crash
+from lab.scenarios.spacedock import corrupt_zip_cached as spacedock_corrupt_zip_cached
 from lab.scenarios.spacedock import delete_version, mount_gone, purge_path, stale_reupload
 from lab.scenarios.spacedock import storage_outage as spacedock_storage_outage
 
@@ -50,6 +51,7 @@ SPACEDOCK_BUGS: tuple[Scenario, ...] = (
     delete_version.SCENARIO,
     purge_path.SCENARIO,
     stale_reupload.SCENARIO,
+    spacedock_corrupt_zip_cached.SCENARIO,
     mount_gone.SCENARIO,
     spacedock_storage_outage.SCENARIO,
 )

@@ -6,14 +6,14 @@ dropped by the client (as by a browser)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import requests
 
 from lab.config import LabConfig
 from lab.errors import LabError
 from lab.http import LabClient
-from lab.standin_client import make_zip
+from lab.standin_client import CHUNK_BYTES, make_zip
 from lab.tls import lab_tls
 
 Output = Callable[[str], None]
@@ -47,6 +47,13 @@ class Mod:
         return f"/mod/{self.id}/{self.name}/download/{version}"
 
 
+def dropzone_chunks(zipball: bytes, chunk_bytes: int) -> list[tuple[dict[str, str], bytes]]:
+    """The zip in pieces of `chunk_bytes`, each with the fields SpaceDock's Dropzone sends beside it."""
+    offsets = range(0, len(zipball), chunk_bytes)
+    return [({"dzchunkindex": str(index), "dztotalchunkcount": str(len(offsets)), "dzchunkbyteoffset": str(offset)},
+             zipball[offset:offset + chunk_bytes]) for index, offset in enumerate(offsets)]
+
+
 class RealSpaceDockClient:
     def __init__(self, http: LabClient, host: str) -> None:
         self.http = http
@@ -73,15 +80,12 @@ class RealSpaceDockClient:
             raise LabError(f"creating {name}: a zip of {len(zipball)} bytes in chunks of {chunk_bytes} is no upload")
         fields = {"name": name, "short-description": SHORT_DESCRIPTION, "version": version,
                   "game-id": GAME_ID, "game-version": GAME_VERSION, "license": "MIT"}
-        offsets = range(0, len(zipball), chunk_bytes) if chunk_bytes else [0]
-        for index, offset in enumerate(offsets):
-            piece = zipball[offset:offset + chunk_bytes] if chunk_bytes else zipball
-            chunk = {"dzchunkindex": str(index), "dztotalchunkcount": str(len(offsets)),
-                     "dzchunkbyteoffset": str(offset)} if chunk_bytes else {}
+        chunks = dropzone_chunks(zipball, chunk_bytes) if chunk_bytes else [({}, zipball)]
+        for index, (chunk, piece) in enumerate(chunks):
             response = self._expect(
                 self.http.post("/api/mod/create", host=self.host, data={**fields, **chunk},
                                files={"zipball": ("mod.zip", piece, "application/zip")}),
-                ACCEPTED, f"creating {name} (chunk {index + 1} of {len(offsets)})")
+                ACCEPTED, f"creating {name} (chunk {index + 1} of {len(chunks)})")
         return Mod(response.json()["id"], name)
 
     def create_published(self, name: str, version: str, zipball: bytes) -> Mod:
@@ -103,6 +107,19 @@ class RealSpaceDockClient:
                                   data={"version": version, "game-version": GAME_VERSION, "changelog": "sdlab"},
                                   files={"zipball": ("mod.zip", zipball, "application/zip")})
         return self._expect(response, ACCEPTED, f"adding {version} to {mod.name}").json()["id"]
+
+    def send_version_chunks(self, mod: Mod, version: str, zipball: bytes, indices: Iterable[int]) -> None:
+        """Some of a new version's Dropzone chunks (CHUNK_BYTES each) to POST
+        /api/mod/<id>/update: SpaceDock appends each to the zip's final path,
+        and makes the version with the last."""
+        chunks = dropzone_chunks(zipball, CHUNK_BYTES)
+        for index in indices:
+            chunk, piece = chunks[index]
+            self._expect(self.http.post(f"/api/mod/{mod.id}/update", host=self.host,
+                                        data={"version": version, "game-version": GAME_VERSION,
+                                              "changelog": "sdlab", **chunk},
+                                        files={"zipball": ("mod.zip", piece, "application/zip")}),
+                         ACCEPTED, f"adding {version} to {mod.name} (chunk {index + 1} of {len(chunks)})")
 
     def replace_zip(self, mod: Mod, version_id: int, zipball: bytes) -> requests.Response:
         """POST /api/mod/<id>/edit_version in one chunk, as its Dropzone sends it (PR #428)."""

@@ -37,8 +37,10 @@ FLASK_2 = "d2485b0"
 NOT_IN_DEBIAN = ("bleach-allowlist==1.0.3",)
 # Left out of a commit's resolution: compiled packages the web image has from
 # Debian (Pillow, psycopg2, cffi's backend), the lab's server (Debian's
-# gunicorn, with setuptools), and uWSGI, which the lab does not run.
-FROM_DEBIAN = ("pillow", "psycopg2", "psycopg2-binary", "cffi", "gunicorn", "setuptools", "uwsgi")
+# gunicorn, with setuptools), uWSGI, which the lab does not run, and greenlet
+# (compiled, with no pure-Python fallback), which SQLAlchemy 1.4 imports only
+# if it can, for asyncio, which SpaceDock does not use.
+LEFT_OUT = ("pillow", "psycopg2", "psycopg2-binary", "cffi", "gunicorn", "setuptools", "uwsgi", "greenlet")
 # Releases the floor (python3.11.txt) raises to, and when they were out:
 # celery 5.0.5 and its kombu, amqp and vine are of 2020-12.
 RAISED_AS_OF = ({"celery", "kombu", "amqp", "vine"}, "2021-01-01T00:00:00Z")
@@ -87,7 +89,7 @@ def resolve_as_of(source: Path, commit: str, folder: Path, out: Output) -> list[
     out(f"lab: resolving SpaceDock {commit[:12]}'s requirements as of {date} (uv pip compile)")
     command = [sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--no-header", "--no-annotate", *as_of(date),
                "--python-version", "3.11", "--python-platform", "x86_64-manylinux_2_17",
-               "--constraint", str(FLOOR), *(f"--no-emit-package={name}" for name in FROM_DEBIAN),
+               "--constraint", str(FLOOR), *(f"--no-emit-package={name}" for name in LEFT_OUT),
                str(requirements_of(source, commit, folder))]
     resolved = subprocess.run(command, capture_output=True, text=True, check=False)
     if resolved.returncode != 0:
