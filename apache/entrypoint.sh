@@ -106,19 +106,26 @@ if ! [[ $restart_after =~ ^[0-9]+$ ]]; then
   exit 64
 fi
 
-# stop_unit <what> <pid>: stops a unit's run as systemd stops a unit's control
-# group: SIGTERM to all of it (the process group that `keep` made), then
-# SIGKILL 30 s later for whatever still runs (a worker busy with a request, a
-# Celery task that never ends: Celery's warm shutdown waits for it).
+# stop_unit <what> <pid>: stops a unit's run as systemd's KillMode=mixed does:
+# SIGTERM to its main process (gunicorn's master stops its workers within its
+# graceful_timeout, 30 s; Celery's warm shutdown lets a running task finish),
+# or to what is left of its process group once that has died; then SIGKILL to
+# the whole group UNIT_STOP_S later. Production's units wait systemd's 90 s;
+# the lab's 32 s fit Docker's 40 s grace (compose.yaml).
+UNIT_STOP_S=32
 stop_unit() {
-  local what=$1 group=$2 deadline=$((SECONDS + 30))
-  kill -TERM -- "-$group" 2>/dev/null || kill -TERM "$group" 2>/dev/null || true
+  local what=$1 group=$2 deadline=$((SECONDS + UNIT_STOP_S))
+  if kill -0 "$group" 2>/dev/null; then
+    kill -TERM "$group" 2>/dev/null || true
+  else
+    kill -TERM -- "-$group" 2>/dev/null || true
+  fi
   while ((SECONDS < deadline)); do
-    kill -0 -- "-$group" 2>/dev/null || return 0
+    kill -0 -- "-$group" 2>/dev/null || kill -0 "$group" 2>/dev/null || return 0
     sleep 0.1
   done
-  log "$what (pid $group): still running 30 s after SIGTERM; killing what is left of it (SIGKILL)"
-  kill -KILL -- "-$group" 2>/dev/null || true
+  log "$what (pid $group): still running ${UNIT_STOP_S} s after SIGTERM; killing what is left of it (SIGKILL)"
+  kill -KILL -- "-$group" 2>/dev/null || kill -KILL "$group" 2>/dev/null || true
 }
 
 # keep <what> <command...>: keeps one unit running. Each run is a process group
@@ -128,7 +135,8 @@ stop_unit() {
 keep() {
   local what=$1 child="" status
   shift
-  trap '[[ -n $child ]] && stop_unit "$what" "$child"; exit 0' TERM
+  # once: a second SIGTERM (docker stop during a stop) must not start the wait again
+  trap 'trap "" TERM; [[ -n $child ]] && stop_unit "$what" "$child"; exit 0' TERM
   while true; do
     setsid "$@" &
     child=$!
@@ -186,6 +194,7 @@ children=("$watch_pid" "${unit_pids[@]}" "$apache_pid")
 
 stopping=false
 stop() {
+  $stopping && return
   stopping=true
   log "stopping: Apache gracefully (SIGWINCH), gunicorn and Celery gracefully (SIGTERM)"
   kill -WINCH "$apache_pid" 2>/dev/null || true
@@ -198,11 +207,11 @@ log "running: storage watch (pid $watch_pid), $instances gunicorn instance(s) on
 status=0
 exited=""
 wait -n -p exited "${children[@]}" || status=$?
-# Until every child has ended. Apache (GracefulShutdownTimeout) and each unit
-# (stop_unit) get 30 s, so whatever still runs after STOP_GRACE_S is stuck: it
-# is named, and ends with the container when this script (and tini) exit.
-# Docker's own grace is 40 s (compose.yaml).
-STOP_GRACE_S=35
+# Until every child has ended. Apache (GracefulShutdownTimeout, 30 s, then a
+# moment to reap its children) and each unit (UNIT_STOP_S) are bounded, so
+# whatever still runs after STOP_GRACE_S is named, and ends with the container
+# when this script (and tini) exit. Docker's own grace is 40 s (compose.yaml).
+STOP_GRACE_S=36
 wait_for_all() {
   local deadline=$((SECONDS + STOP_GRACE_S)) child left list
   while true; do

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -182,9 +183,10 @@ class DockerLab:
                          lambda: container.top(ps_args="-o pid,ppid,stat,etime,wchan:24,args"))
         return "\n".join(" ".join(row) for row in [top["Titles"], *top["Processes"]]) + "\n"
 
-    def logs(self, service: str, *, tail: int | str = "all") -> str:
+    def logs(self, service: str, *, tail: int | str = "all", since: datetime | None = None) -> str:
         container = self.container(service)
-        output = self._call(f"read the logs of {service}", lambda: container.logs(timestamps=True, tail=tail))
+        output = self._call(f"read the logs of {service}",
+                            lambda: container.logs(timestamps=True, tail=tail, since=since))
         return output.decode(errors="replace")
 
     def copy_out(self, service: str, path: str) -> Iterator[bytes]:

@@ -4,8 +4,8 @@
     nginx   empty body + `X-Accel-Redirect: /internal/<path>`
     false   Flask's send_file streams it (ETag, Last-Modified, Range, 404 if missing)
             with Flask 2's `Cache-Control: no-cache`, which ATS does not store, as
-            SpaceDock's master since 2023-03; Flask 1's 12 hours (master from
-            2021-05) play on SpaceDock's own code: corrupt-zip-cached under APP=spacedock
+            SpaceDock's master since 2023-03; before, Flask 1 gave 12 hours (played on
+            SpaceDock's own code: corrupt-zip-cached under APP=spacedock)
 
 On the X-Sendfile and X-Accel paths the app never opens the file, so a missing
 file is the web server's 404; as in SpaceDock, the app does not check the path

@@ -42,8 +42,11 @@ NOT_IN_DEBIAN = ("bleach-allowlist==1.0.3",)
 # if it can, for asyncio, which SpaceDock does not use.
 LEFT_OUT = ("pillow", "psycopg2", "psycopg2-binary", "cffi", "gunicorn", "setuptools", "uwsgi", "greenlet")
 # Releases the floor (python3.11.txt) raises to, and when they were out:
-# celery 5.0.5 and its kombu, amqp and vine are of 2020-12.
-RAISED_AS_OF = ({"celery", "kombu", "amqp", "vine"}, "2021-01-01T00:00:00Z")
+# celery 5.0.5 and its kombu, amqp and vine are of 2020-12, wrapt 1.14.0 of
+# 2022-03.
+RAISED_AS_OF = {"celery": "2021-01-01T00:00:00Z", "kombu": "2021-01-01T00:00:00Z",
+                "amqp": "2021-01-01T00:00:00Z", "vine": "2021-01-01T00:00:00Z",
+                "wrapt": "2022-03-31T00:00:00Z"}
 FLOOR = Path(__file__).resolve().parents[2] / "real-spacedock" / "python3.11.txt"
 # Wheels the image's CPython 3.11 on x86_64 bookworm (glibc 2.36) can install.
 WHEEL_TARGET = ("--only-binary=:all:", "--python-version", "3.11", "--implementation", "cp",
@@ -78,9 +81,8 @@ def as_of(commit_date: str) -> list[str]:
     """uv's --exclude-newer options for a commit of `commit_date` (ISO 8601):
     PyPI as it was then, but for the releases the floor raises to."""
     then = datetime.fromisoformat(commit_date).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    packages, raised_as_of = RAISED_AS_OF
-    raised = max(then, raised_as_of)
-    return ["--exclude-newer", then, *(f"--exclude-newer-package={name}={raised}" for name in sorted(packages))]
+    return ["--exclude-newer", then, *(f"--exclude-newer-package={name}={max(then, raised)}"
+                                       for name, raised in sorted(RAISED_AS_OF.items()))]
 
 
 def resolve_as_of(source: Path, commit: str, folder: Path, out: Output) -> list[str]:

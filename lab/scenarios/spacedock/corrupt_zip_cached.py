@@ -1,21 +1,21 @@
 """SpaceDock #375/#376 (June 2021, blocking) on the real SpaceDock of its time:
 CKAN found CRC errors in Near Future zips, and the copy ATS served differed
 from the file on storage. Production then ran master at ebb54cb (2021-05-31),
-pinned to Flask<2, with the CDN redirect off, so /content/ fell through to
-gunicorn (PR #373 tells it), whose send_from_directory answered
-`Cache-Control: public, max-age=43200`. An upload appends each chunk at the
-zip's final path: a download while it runs gets the part written so far, and
-ATS keeps that for 12 hours, for everyone. Fixed by hand then (a PURGE), and
-in SpaceDock's code by Flask 2 (#472, 9269de0, 2023-03), whose send_file says
-`no-cache` and gives no lifetime, so ATS keeps nothing (it stores only what
-has Expires or max-age) and the next download gets the whole zip. A download
-during the upload still gets the part written so far.
+pinned to Flask<2, and its Apache lacked the /content/ alias, so /content/
+went to gunicorn (PR #373 tells it), whose route answered with Flask 1's
+send_from_directory: `Cache-Control: public, max-age=43200`. An upload
+appends each chunk at the zip's final path: a download while it runs gets the
+part written so far, and ATS keeps that for 12 hours, for everyone. Fixed by
+hand then (a PURGE), and in SpaceDock's code by PR #373 (master 4dee33b,
+2021-10-20): /content/ answers X-Sendfile where use-x-accel=apache, with no
+lifetime, which ATS does not store, so the next download gets the whole zip.
+A download during the upload still gets the part written so far. (With
+use-x-accel=false, Flask 1's send_file still gave 12 hours until Flask 2,
+master 9269de0 of 2023-03, whose no-cache ATS does not store either.)
 
-Played on beta (sd2) at each commit, configured as production in June 2021
-(/content/ to gunicorn, no CDN redirect, no X-Sendfile); the fixed play runs
-master's 6517c0e, the lab's production: master from 9269de0 until c2c01c1
-(2023-12, bringing 1e25cb7) imports Flask-Markdown, which Jinja 3.1 broke,
-so it cannot start on Debian's releases. Needs APP=spacedock."""
+Played on beta (sd2) at each commit, configured as production: /content/ to
+gunicorn, no CDN redirect, X-Sendfile on (which ebb54cb's /content/ route
+does not read). Needs APP=spacedock."""
 from __future__ import annotations
 
 import io
@@ -27,7 +27,8 @@ from lab.scenarios.steps import BETA, ZIP_BYTES
 from lab.standin_client import CHUNK_BYTES, make_zip
 
 CHUNKS = 3
-JUNE_2021 = {"CONTENT_SERVED_BY": "xsendfile", "BETA_CDN_DOMAIN": "", "BETA_USE_X_ACCEL": "false"}
+# production's Apache without the /content/ alias (PR #373), its app with X-Sendfile
+CONTENT_TO_GUNICORN = {"CONTENT_SERVED_BY": "xsendfile", "BETA_CDN_DOMAIN": "", "BETA_USE_X_ACCEL": "apache"}
 
 
 def as_a_zip_reader_finds_it(data: bytes) -> str:
@@ -64,9 +65,9 @@ def play(stage: Stage, variant: str) -> Seen:
 SCENARIO = Scenario(
     name="corrupt-zip-cached",
     symptom="a download during an upload gets a truncated zip that ATS then serves to everyone for 12 hours",
-    fix="Flask 2 (#472, 9269de0; played at master's 6517c0e): send_file's no-cache, which ATS does not keep",
+    fix="PR #373 (master 4dee33b): /content/ by X-Sendfile, with no lifetime for ATS to keep",
     upstream="#375, #376",
-    production=Variant(JUNE_2021, ("sd2",), refs={"sd2": "ebb54cb"}),
-    fixed=Variant(JUNE_2021, ("sd2",), refs={"sd2": "6517c0e"}),
+    production=Variant(CONTENT_TO_GUNICORN, ("sd2",), refs={"sd2": "ebb54cb"}),
+    fixed=Variant(CONTENT_TO_GUNICORN, ("sd2",), refs={"sd2": "4dee33b"}),
     play=play,
 )

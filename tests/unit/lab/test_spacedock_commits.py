@@ -83,6 +83,7 @@ def test_the_releases_the_floor_raises_to_are_taken_from_when_they_were_out() ->
 
     assert "--exclude-newer-package=celery=2021-01-01T00:00:00Z" in options
     assert "--exclude-newer-package=vine=2021-01-01T00:00:00Z" in options
+    assert "--exclude-newer-package=wrapt=2022-03-31T00:00:00Z" in options
 
 
 def test_a_commit_newer_than_the_floor_s_releases_is_not_held_back_by_them() -> None:
