@@ -31,11 +31,12 @@ def collect(config: LabConfig, compose: Compose, lab: DockerLab, reason: str) ->
     for service, container in sorted(containers.items()):
         (folder / "logs" / f"{service}.log").write_text(lab.logs(service))
         if container.status == "running":
-            (folder / "processes").mkdir(exist_ok=True)
             try:
-                (folder / "processes" / f"{service}.txt").write_text(lab.processes(service))
+                processes = lab.processes(service)
             except LabError as error:
-                (folder / "processes" / f"{service}.txt").write_text(f"{error}\n")
+                processes = f"{error}\n"
+            (folder / "processes").mkdir(exist_ok=True)
+            (folder / "processes" / f"{service}.txt").write_text(processes)
         health[service] = {
             "status": container.attrs["State"]["Status"],
             "health": container.attrs["State"].get("Health", {}),

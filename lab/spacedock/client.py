@@ -101,12 +101,17 @@ class RealSpaceDockClient:
         self._expect(self.http.post(f"/mod/{mod.id}/{mod.name}/edit", host=self.host, data=fields), 302,
                      f"publishing {mod.name}")
 
+    def _update(self, mod: Mod, version: str, piece: bytes, chunk: dict[str, str], what: str) -> requests.Response:
+        """POST /api/mod/<id>/update: a new version's zip, or one Dropzone chunk of it."""
+        return self._expect(self.http.post(f"/api/mod/{mod.id}/update", host=self.host,
+                                           data={"version": version, "game-version": GAME_VERSION,
+                                                 "changelog": "sdlab", **chunk},
+                                           files={"zipball": ("mod.zip", piece, "application/zip")}),
+                            ACCEPTED, f"adding {version} to {mod.name}{what}")
+
     def add_version(self, mod: Mod, version: str, zipball: bytes) -> int:
         """POST /api/mod/<id>/update; the new version becomes the default. Its id."""
-        response = self.http.post(f"/api/mod/{mod.id}/update", host=self.host,
-                                  data={"version": version, "game-version": GAME_VERSION, "changelog": "sdlab"},
-                                  files={"zipball": ("mod.zip", zipball, "application/zip")})
-        return self._expect(response, ACCEPTED, f"adding {version} to {mod.name}").json()["id"]
+        return self._update(mod, version, zipball, {}, "").json()["id"]
 
     def send_version_chunks(self, mod: Mod, version: str, zipball: bytes, indices: Iterable[int]) -> None:
         """Some of a new version's Dropzone chunks (CHUNK_BYTES each) to POST
@@ -115,11 +120,7 @@ class RealSpaceDockClient:
         chunks = dropzone_chunks(zipball, CHUNK_BYTES)
         for index in indices:
             chunk, piece = chunks[index]
-            self._expect(self.http.post(f"/api/mod/{mod.id}/update", host=self.host,
-                                        data={"version": version, "game-version": GAME_VERSION,
-                                              "changelog": "sdlab", **chunk},
-                                        files={"zipball": ("mod.zip", piece, "application/zip")}),
-                         ACCEPTED, f"adding {version} to {mod.name} (chunk {index + 1} of {len(chunks)})")
+            self._update(mod, version, piece, chunk, f" (chunk {index + 1} of {len(chunks)})")
 
     def replace_zip(self, mod: Mod, version_id: int, zipball: bytes) -> requests.Response:
         """POST /api/mod/<id>/edit_version in one chunk, as its Dropzone sends it (PR #428)."""

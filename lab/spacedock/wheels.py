@@ -44,8 +44,7 @@ LEFT_OUT = ("pillow", "psycopg2", "psycopg2-binary", "cffi", "gunicorn", "setupt
 # Releases the floor (python3.11.txt) raises to, and when they were out:
 # celery 5.0.5 and its kombu, amqp and vine are of 2020-12, wrapt 1.14.0 of
 # 2022-03.
-RAISED_AS_OF = {"celery": "2021-01-01T00:00:00Z", "kombu": "2021-01-01T00:00:00Z",
-                "amqp": "2021-01-01T00:00:00Z", "vine": "2021-01-01T00:00:00Z",
+RAISED_AS_OF = {**dict.fromkeys(("celery", "kombu", "amqp", "vine"), "2021-01-01T00:00:00Z"),
                 "wrapt": "2022-03-31T00:00:00Z"}
 FLOOR = Path(__file__).resolve().parents[2] / "real-spacedock" / "python3.11.txt"
 # Wheels the image's CPython 3.11 on x86_64 bookworm (glibc 2.36) can install.

@@ -1,8 +1,8 @@
 """A web container whose Apache, storage watch or smbnetfs dies (an OOM kill,
 a crash) exits, naming the process and how it ended, and Docker starts it again
 (restart: unless-stopped); it never sits "Up (unhealthy)" answering 503 for
-good, not even with a unit that ignores the stop. (A dead gunicorn instance is started again inside, as
-production's systemd does: test_production_switches.py.)"""
+good, not even with a unit that ignores the stop. (A dead gunicorn instance is
+started again inside, as production's systemd does: test_production_switches.py.)"""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -69,12 +69,13 @@ def test_a_unit_that_ignores_sigterm_is_killed_32_s_later_and_the_container_stil
     service = "sd6"
     worker = docker_lab.command_line(service, "celery")
     assert worker, f"no Celery worker runs in {service}"
-    frozen = docker_lab.exec(service, ["kill", "-STOP", worker.split()[0]])  # a stopped process acts on no SIGTERM
+    pid = worker.split()[0]
+    frozen = docker_lab.exec(service, ["kill", "-STOP", pid])  # a stopped process acts on no SIGTERM
     assert frozen.exit_code == 0, frozen.output
     killed_at = datetime.now(timezone.utc)
     killed_and_started_again(docker_lab, service, "the storage watch",
                              ["pkill", "--signal", "KILL", "--oldest", "--full", MASTERS["the storage watch"]])
 
     log = docker_lab.logs(service, since=killed_at)
-    assert f"entrypoint: the Celery worker (pid {worker.split()[0]}): still running 32 s after SIGTERM" in log
+    assert f"entrypoint: the Celery worker (pid {pid}): still running 32 s after SIGTERM" in log
     assert "after the stop" not in log  # the entrypoint's STOP_GRACE_S line
