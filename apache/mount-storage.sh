@@ -21,6 +21,7 @@ share=${SMB_SHARE:?SMB_SHARE names the share}
 state_dir=${SDLAB_RUN_DIR:-/run/sdlab}
 fuse_root=$state_dir/smbnet
 smbnetfs_append=${SMBNETFS_APPEND:-/usr/local/lib/sdlab/smbnetfs-append.so}
+smbnetfs_delete_pending=${SMBNETFS_DELETE_PENDING:-/usr/local/lib/sdlab/smbnetfs-delete-pending.so}
 # the Docker volume of STORAGE_MODE=local
 local_root=${STORAGE_LOCAL:-/storage/local}
 
@@ -68,6 +69,10 @@ mount_smbfuse() {
     log "smbfuse needs $smbnetfs_append (built in the web image): without it smbnetfs fails every append"
     return 1
   fi
+  if [[ ! -r $smbnetfs_delete_pending ]]; then
+    log "smbfuse needs $smbnetfs_delete_pending (built in the web image): without it a file being read cannot be deleted"
+    return 1
+  fi
   install -d -m 700 "$home/.smb"
   cat >"$home/.smb/smb.conf" <<EOF
 [global]
@@ -103,7 +108,11 @@ EOF
   # the daemon itself) but not the container's DAC_READ_SEARCH (reading any
   # file by handle) and NET_ADMIN (docs/deviations.md, privileges).
   # LD_PRELOAD: smbnetfs-append.so, so that a file opened for appending (as
-  # SpaceDock writes its uploads) works as on the kernel's CIFS mount.
+  # SpaceDock writes its uploads) works as on the kernel's CIFS mount, and
+  # smbnetfs-delete-pending.so, so that a file being read (a zip Apache sends)
+  # can be deleted, delete-pending until its reader closes, as on that mount
+  # (libfuse's hard_remove would send the unlink too, but then fails every
+  # read of the open file: smbnetfs cannot serve a file without a path).
   # SMBFUSE_WRITES=big: FUSE's big_writes, writes handed over in pieces of up
   # to 128 KiB instead of 4 KiB, each an SMB write: 144 MB/s instead of 10.7
   # (docs/bench.md); the kernel's mount writes up to wsize=4194304 at once.
@@ -113,7 +122,7 @@ EOF
     small) ;;
     *) log "SMBFUSE_WRITES must be big or small, not '$SMBFUSE_WRITES'"; return 1 ;;
   esac
-  HOME=$home LD_PRELOAD=$smbnetfs_append setpriv --bounding-set=-dac_read_search,-net_admin -- \
+  HOME=$home LD_PRELOAD="$smbnetfs_append $smbnetfs_delete_pending" setpriv --bounding-set=-dac_read_search,-net_admin -- \
     smbnetfs "$fuse_root" -o "$options"
   local waited=0
   until ls "$fuse_root/$server/$share" >/dev/null 2>&1; do

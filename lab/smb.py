@@ -113,9 +113,10 @@ class StorageBox:
         self._call("replacing", path, overwrite)
 
     def remove(self, path: str) -> None:
-        """Remove a file. A web container that has just served it may hold it
-        open a moment longer (smbnetfs keeps handles), which the box answers
-        with a sharing violation: that is retried for SHARING_TIMEOUT_S."""
+        """Remove a file. The web containers' mounts share delete (a file they
+        hold becomes delete-pending); a client that holds it without sharing
+        delete makes the box answer with a sharing violation, which is retried
+        for SHARING_TIMEOUT_S."""
         def attempt() -> bool:
             try:
                 smbclient.remove(self.unc(path), **self.credentials)

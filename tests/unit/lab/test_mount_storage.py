@@ -52,8 +52,9 @@ def run_script(tmp_path: Path, storagebox_port: int):
         (bin_dir / name).write_text(body)
         (bin_dir / name).chmod(0o755)
     (tmp_path / "sdmods").mkdir()
-    # where the image has the library; the recorder only reads its name
+    # where the image has the libraries; the recorder only reads their names
     (tmp_path / "smbnetfs-append.so").write_bytes(b"")
+    (tmp_path / "smbnetfs-delete-pending.so").write_bytes(b"")
 
     def run(**settings: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
         env = {
@@ -69,6 +70,7 @@ def run_script(tmp_path: Path, storagebox_port: int):
             "SMB_PASSWORD": "secret",
             "CIFS_OPTIONS": parse_env_file(REPO_ROOT / ".env.example")["CIFS_OPTIONS"],
             "SMBNETFS_APPEND": str(tmp_path / "smbnetfs-append.so"),
+            "SMBNETFS_DELETE_PENDING": str(tmp_path / "smbnetfs-delete-pending.so"),
             **settings,
         }
         result = subprocess.run(["bash", str(SCRIPT)], check=False, env=env, capture_output=True, text=True, timeout=60)
@@ -141,15 +143,19 @@ def test_what_the_container_sends_to_the_box_is_shaped_at_the_configured_rate(ru
     assert (tmp_path / "calls.shaping").read_text().splitlines() == ["shape-storage-link 120"]
 
 
-def test_smbnetfs_runs_with_the_library_that_lets_it_append(run_script, tmp_path: Path) -> None:
+def test_smbnetfs_runs_with_the_libraries_that_let_it_append_and_share_delete(run_script, tmp_path: Path) -> None:
     _, calls = run_script(STORAGE_MODE="smbfuse")
 
-    assert calls[0].endswith(f"LD_PRELOAD={tmp_path}/smbnetfs-append.so")
+    assert calls[0].endswith(f"LD_PRELOAD={tmp_path}/smbnetfs-append.so {tmp_path}/smbnetfs-delete-pending.so")
 
 
-def test_smbfuse_is_refused_without_that_library(run_script, tmp_path: Path) -> None:
-    result, calls = run_script(STORAGE_MODE="smbfuse", SMBNETFS_APPEND=str(tmp_path / "missing.so"))
+@pytest.mark.parametrize(("library", "told"), [
+    ("SMBNETFS_APPEND", "without it smbnetfs fails every append"),
+    ("SMBNETFS_DELETE_PENDING", "without it a file being read cannot be deleted"),
+])
+def test_smbfuse_is_refused_without_either_library(run_script, tmp_path: Path, library: str, told: str) -> None:
+    result, calls = run_script(STORAGE_MODE="smbfuse", **{library: str(tmp_path / "missing.so")})
 
     assert result.returncode != 0
-    assert "without it smbnetfs fails every append" in result.stderr
+    assert told in result.stderr
     assert calls == []
