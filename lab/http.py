@@ -7,16 +7,41 @@ X-Lab-Test (tags a request so the ATS and Apache logs can be searched for it).
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import requests
 
 from lab.errors import StackNotRunning
 
 DEFAULT_TIMEOUT_S = 15.0
+# what a paced body hands the socket at once
+PACED_PIECE_BYTES = 64 * 1024
 # Not Via: asking xdebug for it turns the Via into ATS's detailed form.
 XDEBUG_HEADERS = "X-Cache, X-Cache-Key"
+
+
+class PacedBody:
+    """A request body sent at no more than `bytes_per_s`, as from a client
+    whose link has that rate: requests reads its length (Content-Length) and
+    sends the pieces it yields, each when the rate allows."""
+
+    def __init__(self, body: bytes, bytes_per_s: float) -> None:
+        if bytes_per_s <= 0:
+            raise ValueError(f"a paced body needs a rate above 0 bytes/s, not {bytes_per_s}")
+        self.body = body
+        self.bytes_per_s = bytes_per_s
+
+    def __len__(self) -> int:
+        return len(self.body)
+
+    def __iter__(self) -> Iterator[bytes]:
+        started = time.monotonic()
+        for offset in range(0, len(self.body), PACED_PIECE_BYTES):
+            # pacing, not waiting for anything: the piece's time on a link of this rate
+            time.sleep(max(0.0, started + offset / self.bytes_per_s - time.monotonic()))
+            yield self.body[offset:offset + PACED_PIECE_BYTES]
 
 
 class LabClient:

@@ -5,14 +5,16 @@ session cookie Secure, so a login over plain HTTP through a host name is
 dropped by the client (as by a browser)."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 import requests
+from urllib3 import encode_multipart_formdata
 
 from lab.config import LabConfig
 from lab.errors import LabError
-from lab.http import LabClient
+from lab.http import LabClient, PacedBody
 from lab.standin_client import CHUNK_BYTES, make_zip
 from lab.tls import lab_tls
 
@@ -112,6 +114,24 @@ class RealSpaceDockClient:
     def add_version(self, mod: Mod, version: str, zipball: bytes) -> int:
         """POST /api/mod/<id>/update; the new version becomes the default. Its id."""
         return self._update(mod, version, zipball, {}, "").json()["id"]
+
+    def send_version_paced(self, mod: Mod, version: str, zipball: bytes, bytes_per_s: float) -> list[float]:
+        """A new version sent as SpaceDock's Dropzone sends it, chunk after
+        chunk (parallelChunkUploads: false), each at no more than `bytes_per_s`,
+        as from an uploader's link of that rate. The seconds each chunk took,
+        from its first byte to SpaceDock's answer."""
+        chunks = dropzone_chunks(zipball, CHUNK_BYTES)
+        took = []
+        for index, (chunk, piece) in enumerate(chunks):
+            body, content_type = encode_multipart_formdata({
+                "version": version, "game-version": GAME_VERSION, "changelog": "sdlab", **chunk,
+                "zipball": ("mod.zip", piece, "application/zip")})
+            started = time.monotonic()
+            self._expect(self.http.post(f"/api/mod/{mod.id}/update", host=self.host,
+                                        data=PacedBody(body, bytes_per_s), headers={"Content-Type": content_type}),
+                         ACCEPTED, f"adding {version} to {mod.name} (chunk {index + 1} of {len(chunks)})")
+            took.append(time.monotonic() - started)
+        return took
 
     def send_version_chunks(self, mod: Mod, version: str, zipball: bytes, indices: Iterable[int]) -> None:
         """Some of a new version's Dropzone chunks (CHUNK_BYTES each) to POST
