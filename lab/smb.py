@@ -113,10 +113,14 @@ class StorageBox:
         self._call("replacing", path, overwrite)
 
     def remove(self, path: str) -> None:
-        """Remove a file. The web containers' mounts share delete (a file they
-        hold becomes delete-pending); a client that holds it without sharing
-        delete makes the box answer with a sharing violation, which is retried
-        for SHARING_TIMEOUT_S."""
+        """Remove a file, and return once its name is gone. A client that holds
+        it open without sharing delete makes the box refuse (a sharing
+        violation); one that shares delete, as the web containers' mounts do,
+        leaves it delete-pending, listed until that client closes it (a web
+        container may hold a file a moment after serving it). Both are waited
+        for, up to SHARING_TIMEOUT_S."""
+        parent, _, name = path.strip("/").rpartition("/")
+
         def attempt() -> bool:
             try:
                 smbclient.remove(self.unc(path), **self.credentials)
@@ -126,9 +130,14 @@ class StorageBox:
                 return False
             return True
 
+        def gone() -> bool:
+            return all(entry.name != name for entry in smbclient.scandir(self.unc(parent), **self.credentials))
+
+        awaited = f"the other clients of //{self.share}/{path} to close it"
         self._call("removing", path, lambda: poll_until(
-            attempt, timeout_s=SHARING_TIMEOUT_S, interval_s=0.2,
-            awaited=f"the other clients of //{self.share}/{path} to close it"))
+            attempt, timeout_s=SHARING_TIMEOUT_S, interval_s=0.2, awaited=awaited))
+        self._call("waiting for the removal of", path, lambda: poll_until(
+            gone, timeout_s=SHARING_TIMEOUT_S, interval_s=0.2, awaited=awaited))
 
     def remove_folder(self, path: str) -> None:
         """Remove an empty folder."""

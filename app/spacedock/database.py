@@ -10,6 +10,7 @@ from typing import Any, Iterator
 from flask import Flask, current_app, g, has_request_context
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -82,9 +83,18 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_appcontext
     def end_session(error: BaseException | None) -> None:
-        if error is not None:
-            sessions.rollback()
-        sessions.remove()
+        try:
+            if error is not None:
+                sessions.rollback()
+            sessions.remove()
+        except DBAPIError as failure:
+            # With the fix, a connection the database cut after the view had
+            # answered (a restart under load) fails only the session's closing
+            # rollback, which has nothing to undo: the pool has dropped the
+            # connection, and the answer stands. As SpaceDock, it is a 500.
+            if app.config["DB_POOL"] != "fixed" or not failure.connection_invalidated:
+                raise
+            sessions.registry.clear()
 
 
 def engine() -> Engine:

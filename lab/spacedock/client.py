@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import requests
 from urllib3 import encode_multipart_formdata
@@ -103,12 +103,20 @@ class RealSpaceDockClient:
         self._expect(self.http.post(f"/mod/{mod.id}/{mod.name}/edit", host=self.host, data=fields), 302,
                      f"publishing {mod.name}")
 
-    def _update(self, mod: Mod, version: str, piece: bytes, chunk: dict[str, str], what: str) -> requests.Response:
-        """POST /api/mod/<id>/update: a new version's zip, or one Dropzone chunk of it."""
-        return self._expect(self.http.post(f"/api/mod/{mod.id}/update", host=self.host,
-                                           data={"version": version, "game-version": GAME_VERSION,
-                                                 "changelog": "sdlab", **chunk},
-                                           files={"zipball": ("mod.zip", piece, "application/zip")}),
+    def _update(self, mod: Mod, version: str, piece: bytes, chunk: dict[str, str], what: str,
+                bytes_per_s: float = 0) -> requests.Response:
+        """POST /api/mod/<id>/update: a new version's zip, or one Dropzone chunk
+        of it; with `bytes_per_s`, sent no faster, as from an uploader's link of
+        that rate."""
+        fields = {"version": version, "game-version": GAME_VERSION, "changelog": "sdlab", **chunk}
+        zipball = ("mod.zip", piece, "application/zip")
+        sent: dict[str, Any]
+        if bytes_per_s:
+            body, content_type = encode_multipart_formdata({**fields, "zipball": zipball})
+            sent = {"data": PacedBody(body, bytes_per_s), "headers": {"Content-Type": content_type}}
+        else:
+            sent = {"data": fields, "files": {"zipball": zipball}}
+        return self._expect(self.http.post(f"/api/mod/{mod.id}/update", host=self.host, **sent),
                             ACCEPTED, f"adding {version} to {mod.name}{what}")
 
     def add_version(self, mod: Mod, version: str, zipball: bytes) -> int:
@@ -117,19 +125,13 @@ class RealSpaceDockClient:
 
     def send_version_paced(self, mod: Mod, version: str, zipball: bytes, bytes_per_s: float) -> list[float]:
         """A new version sent as SpaceDock's Dropzone sends it, chunk after
-        chunk (parallelChunkUploads: false), each at no more than `bytes_per_s`,
-        as from an uploader's link of that rate. The seconds each chunk took,
-        from its first byte to SpaceDock's answer."""
+        chunk (parallelChunkUploads: false), each at no more than `bytes_per_s`.
+        The seconds each chunk took, from its first byte to SpaceDock's answer."""
         chunks = dropzone_chunks(zipball, CHUNK_BYTES)
-        took = []
+        took: list[float] = []
         for index, (chunk, piece) in enumerate(chunks):
-            body, content_type = encode_multipart_formdata({
-                "version": version, "game-version": GAME_VERSION, "changelog": "sdlab", **chunk,
-                "zipball": ("mod.zip", piece, "application/zip")})
             started = time.monotonic()
-            self._expect(self.http.post(f"/api/mod/{mod.id}/update", host=self.host,
-                                        data=PacedBody(body, bytes_per_s), headers={"Content-Type": content_type}),
-                         ACCEPTED, f"adding {version} to {mod.name} (chunk {index + 1} of {len(chunks)})")
+            self._update(mod, version, piece, chunk, f" (chunk {index + 1} of {len(chunks)})", bytes_per_s)
             took.append(time.monotonic() - started)
         return took
 

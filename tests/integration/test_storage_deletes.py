@@ -8,6 +8,7 @@ delete fails with EBUSY."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, Iterator
 
 import pytest
@@ -49,17 +50,26 @@ print(json.dumps(seen))
 """
 
 
+def smbnetfs_processes(docker_lab: DockerLab) -> set[str]:
+    """The pids of smbnetfs and its workers in SERVICE (none on a kernel CIFS mount)."""
+    rows = docker_lab.processes(SERVICE).splitlines()[1:]
+    return {row.split()[0] for row in rows if " smbnetfs " in f" {row} "}
+
+
 @pytest.fixture(scope="module")
 def seen(config: LabConfig, docker_lab: DockerLab) -> Iterator[dict[str, Any]]:
-    """What the steps got, for a file written to the box by another client (not through the mount's cache)."""
+    """What the steps got, for a file written to the box by another client (not
+    through the mount's cache), and smbnetfs's processes before and after."""
     storagebox = StorageBox(config, SHARE)
-    relative = "lab-tests/deleted-while-read.bin"
+    relative = f"lab-tests/deleted-while-read-{uuid.uuid4().hex[:8]}.bin"
     storagebox.write(relative, b"z" * SIZE)
     try:
+        before = smbnetfs_processes(docker_lab)
         result = docker_lab.exec(SERVICE, ["python3", "-c", DELETE_WHILE_READ, f"/storage/sdmods/{relative}"],
                                  user="www-data")
         assert result.exit_code == 0, result.output
-        yield json.loads(result.output.strip().splitlines()[-1])
+        yield {**json.loads(result.output.strip().splitlines()[-1]),
+               "smbnetfs before": before, "smbnetfs after": smbnetfs_processes(docker_lab)}
     finally:
         if relative in storagebox.files("lab-tests"):
             storagebox.remove(relative)
@@ -81,12 +91,15 @@ def test_its_name_cannot_be_made_again_while_it_is_read(seen: dict[str, Any]) ->
     assert seen["made again while read"] == "ENOENT"
 
 
-def test_its_name_goes_once_the_reader_closes_and_can_be_made_again(seen: dict[str, Any]) -> None:
-    assert (seen["listed after the reader closed"], seen["made again after"]) == (False, "done")
+def test_its_name_goes_once_the_reader_closes(seen: dict[str, Any]) -> None:
+    assert seen["listed after the reader closed"] is False
 
 
-def test_the_mount_answers_at_once_afterwards(docker_lab: DockerLab, seen: dict[str, Any]) -> None:
-    # within 2 s: a smbnetfs whose worker failed restarts it and fails or waits meanwhile
-    listing = docker_lab.exec(SERVICE, ["timeout", "2", "ls", "/storage/sdmods/lab-tests"])
+def test_its_name_can_be_made_again_once_the_reader_closes(seen: dict[str, Any]) -> None:
+    assert seen["made again after"] == "done"
 
-    assert listing.exit_code == 0, listing.output
+
+def test_no_smbnetfs_process_was_restarted_on_the_way(seen: dict[str, Any]) -> None:
+    # smbnetfs restarts a worker on an error it takes for a lost connection,
+    # closing every handle the worker held
+    assert seen["smbnetfs before"] <= seen["smbnetfs after"]

@@ -40,23 +40,31 @@ DOWNLOAD_TIMEOUT_S = 60.0
 
 @dataclass
 class Download:
-    """A download that streams in a thread of its own, as a user's would."""
-    started: threading.Event = field(default_factory=threading.Event)
+    """A download that streams in a thread of its own, as a user's would:
+    `streaming` once its first bytes of a 200 have come, `ended` when it ends."""
+    streaming: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)
     body: bytearray = field(default_factory=bytearray)
     status: int = 0
     error: str = ""
 
     def run(self, stage: Stage, path: str) -> None:
+        client = stage.visitor(DOWNLOAD_TIMEOUT_S)
         try:
-            with stage.visitor(DOWNLOAD_TIMEOUT_S).get(path, host=BETA, stream=True) as response:
+            with client.get(path, host=BETA, stream=True) as response:
                 self.status = response.status_code
                 for piece in response.iter_content(64 * 1024):
                     self.body += piece
-                    self.started.set()
+                    if response.status_code == 200:
+                        self.streaming.set()
         except (requests.RequestException, LabError) as error:
             self.error = f"{type(error).__name__}: {error}"
         finally:
-            self.started.set()
+            client.session.close()
+            self.ended.set()
+
+    def outcome(self) -> str:
+        return self.error or str(self.status)
 
 
 def on_the_box(stage: Stage, zip_path: str) -> bool:
@@ -83,8 +91,10 @@ def play(stage: Stage, variant: str) -> Seen:
         download = Download()
         downloading = threading.Thread(target=download.run, args=(stage, path), daemon=True)
         downloading.start()
-        poll_until(lambda: download.started.is_set() or None, timeout_s=DOWNLOAD_TIMEOUT_S,
-                   awaited=f"the first bytes of {path}")
+        poll_until(lambda: download.streaming.is_set() or download.ended.is_set() or None,
+                   timeout_s=DOWNLOAD_TIMEOUT_S, awaited=f"the first bytes of {path}")
+        if not download.streaming.is_set():
+            raise LabError(f"the download of {path} ended before the replace could meet it: {download.outcome()}")
         asked = datetime.now(timezone.utc)
         replaced = author.replace_zip(mod, version_id, new)
         listed = on_the_box(stage, mod.zip_path("1.0"))
@@ -93,8 +103,10 @@ def play(stage: Stage, variant: str) -> Seen:
                   f"{'is still' if listed else 'is no longer'} listed on the box")
         stage.out(f"    SpaceDock raised: {what_the_app_raised(stage, asked)}")
         downloading.join(DOWNLOAD_TIMEOUT_S)
+        if downloading.is_alive():
+            raise LabError(f"the download of {path} still runs {DOWNLOAD_TIMEOUT_S:.0f} s after the replace")
         got = bytes(download.body)
-        stage.out(f"  the download: {download.error or download.status}, {len(got)} bytes, "
+        stage.out(f"  the download: {download.outcome()}, {len(got)} bytes, "
                   f"sha256 {short_sha(got)} ({'the old zip, whole' if got == old else 'not the old zip'})")
     left = on_the_box(stage, mod.zip_path("1.0"))
     route = stage.client.get(mod.download_route("1.0"), host=BETA, headers=BROWSER).status_code

@@ -66,6 +66,38 @@ def test_with_the_fix_a_read_that_has_committed_is_not_run_again(make_app: AppFa
     assert len(calls) == 1
 
 
+def app_whose_closing_rollback_is_cut(make_app: AppFactory, pool: str, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """A view that answers, and a session whose rollback at the request's end
+    meets a connection the restart cut."""
+    app = make_app(DB_POOL=pool)
+
+    @app.get("/answers-then-loses-its-connection")
+    def answers() -> str:
+        database.session().execute(text("SELECT 1"))
+        monkeypatch.setattr(database.session(), "close", lambda: (_ for _ in ()).throw(CUT))
+        return "answered"
+
+    return app
+
+
+def test_with_the_fix_a_connection_cut_after_the_answer_leaves_the_answer(make_app: AppFactory,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    app = app_whose_closing_rollback_is_cut(make_app, "fixed", monkeypatch)
+
+    response = app.test_client().get("/answers-then-loses-its-connection")
+
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "answered")
+
+
+def test_as_production_a_connection_cut_after_the_answer_fails_the_request(make_app: AppFactory,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    app = app_whose_closing_rollback_is_cut(make_app, "production", monkeypatch)
+
+    # raised from the request's teardown, past Flask's handlers: gunicorn answers 500
+    with pytest.raises(DBAPIError):
+        app.test_client().get("/answers-then-loses-its-connection")
+
+
 @pytest.mark.parametrize("message", ["could not connect to server: Connection refused",
                                      "FATAL:  the database system is shutting down",
                                      "FATAL:  the database system is starting up",

@@ -143,7 +143,7 @@ def test_what_the_container_sends_to_the_box_is_shaped_at_the_configured_rate(ru
     assert (tmp_path / "calls.shaping").read_text().splitlines() == ["shape-storage-link 120"]
 
 
-def test_smbnetfs_runs_with_the_libraries_that_let_it_append_and_share_delete(run_script, tmp_path: Path) -> None:
+def test_smbnetfs_runs_with_both_libraries_loaded(run_script, tmp_path: Path) -> None:
     _, calls = run_script(STORAGE_MODE="smbfuse")
 
     assert calls[0].endswith(f"LD_PRELOAD={tmp_path}/smbnetfs-append.so {tmp_path}/smbnetfs-delete-pending.so")
