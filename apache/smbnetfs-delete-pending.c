@@ -37,10 +37,10 @@
  *    worker, which closes every handle, so the delete completes under the
  *    reader, and reopens each by its name: the reader of a 4,000,000 byte
  *    file got 194,337 bytes, the rest of a new empty file. EINVAL also stands
- *    for a lost session, where that restart is what reconnects; so EINVAL
- *    from smbc_stat(), smbc_open() and smbc_creat() becomes ENOENT only when
- *    the box still lists the name in its folder (a delete-pending file is
- *    listed; a lost session lists nothing).
+ *    for a lost session and other statuses, where that restart is what
+ *    reconnects; so EINVAL from smbc_open() and smbc_creat() becomes ENOENT
+ *    only when the box answered their cli_ntcreate() with DELETE_PENDING,
+ *    and from smbc_stat() only when an open of the name meets that too.
  *
  * The same changes upstream: a libsmbclient share mode that includes delete
  * (smbc_setOptionOpenShareMode()), DELETE_PENDING mapped to ENOENT, and
@@ -53,8 +53,8 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libsmbclient.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +66,8 @@
 #define SAMBA_SERIES "4.17."
 /* FILE_SHARE_DELETE, from MS-SMB2 2.2.13 (ShareAccess) */
 #define SHARE_DELETE 0x00000004u
+/* from MS-ERREF 2.3.1 */
+#define STATUS_DELETE_PENDING 0xC0000056u
 /* the name libfuse gives an open file it hides (fuse.c, hidden_name()) */
 #define FUSE_HIDDEN ".fuse_hidden"
 #define FUSE_HIDDEN_DIGITS 16
@@ -86,9 +88,9 @@ static __typeof__(smbc_unlink) *samba_unlink;
 static __typeof__(smbc_stat) *samba_stat;
 static __typeof__(smbc_open) *samba_open;
 static __typeof__(smbc_creat) *samba_creat;
-static __typeof__(smbc_opendir) *samba_opendir;
-static __typeof__(smbc_readdir) *samba_readdir;
-static __typeof__(smbc_closedir) *samba_closedir;
+static __typeof__(smbc_close) *samba_close;
+/* the status of the worker's last cli_ntcreate(); smbnetfs's workers run one call at a time */
+static ntstatus last_create;
 
 /* The next definition of `name` (libsmbclient's or Samba's); smbnetfs must not start without it. */
 static void *next(const char *name)
@@ -123,9 +125,7 @@ __attribute__((constructor)) static void find_samba(void)
     samba_stat = next("smbc_stat");
     samba_open = next("smbc_open");
     samba_creat = next("smbc_creat");
-    samba_opendir = next("smbc_opendir");
-    samba_readdir = next("smbc_readdir");
-    samba_closedir = next("smbc_closedir");
+    samba_close = next("smbc_close");
 }
 
 /* Whether `url` names a file as libfuse hides one: .fuse_hidden and 16 hex digits. */
@@ -140,35 +140,12 @@ static int hidden_by_fuse(const char *url)
     return strspn(base + prefix, "0123456789abcdef") == FUSE_HIDDEN_DIGITS;
 }
 
-/* Whether the box lists the last part of `url` in its folder. */
-static int listed(const char *url)
+/* A failed call's errno as the kernel's mount gives it: ENOENT where the box
+   answered the call's open with STATUS_DELETE_PENDING. */
+static int as_the_kernel(int result)
 {
-    const char *slash = strrchr(url, '/');
-    char folder[PATH_MAX];
-    struct smbc_dirent *entry;
-    int found = 0;
-    int dir;
-
-    if (slash == NULL || (size_t) (slash - url) >= sizeof folder)
-        return 0;
-    memcpy(folder, url, (size_t) (slash - url));
-    folder[slash - url] = '\0';
-    if ((dir = samba_opendir(folder)) < 0)
-        return 0;
-    while (!found && (entry = samba_readdir((unsigned int) dir)) != NULL)
-        found = strcmp(entry->name, slash + 1) == 0;
-    samba_closedir(dir);
-    return found;
-}
-
-/* A failed call's errno as the kernel's mount gives it for a delete-pending name. */
-static int as_the_kernel(int result, const char *url)
-{
-    if (result < 0 && errno == EINVAL) {
-        int delete_pending = listed(url);
-
-        errno = delete_pending ? ENOENT : EINVAL;
-    }
+    if (result < 0 && errno == EINVAL && last_create == STATUS_DELETE_PENDING)
+        errno = ENOENT;
     return result;
 }
 
@@ -177,8 +154,10 @@ ntstatus cli_ntcreate(struct cli_state *cli, const char *fname, uint32_t create_
                       uint32_t create_disposition, uint32_t create_options, uint8_t security_flags,
                       uint16_t *pfid, struct smb_create_returns *cr)
 {
-    return samba_ntcreate(cli, fname, create_flags, desired_access, file_attributes, share_access | SHARE_DELETE,
-                          create_disposition, create_options, security_flags, pfid, cr);
+    last_create = samba_ntcreate(cli, fname, create_flags, desired_access, file_attributes,
+                                 share_access | SHARE_DELETE, create_disposition, create_options, security_flags,
+                                 pfid, cr);
+    return last_create;
 }
 
 int smbc_rename(const char *old_url, const char *new_url)
@@ -190,15 +169,28 @@ int smbc_rename(const char *old_url, const char *new_url)
 
 int smbc_stat(const char *url, struct stat *st)
 {
-    return as_the_kernel(samba_stat(url, st), url);
+    int result = samba_stat(url, st);
+    int probe;
+
+    if (result < 0 && errno == EINVAL) {
+        /* libsmbclient's stat does not open through cli_ntcreate(): an open
+           of the name says whether the box holds it delete-pending */
+        last_create = 0;
+        if ((probe = samba_open(url, O_RDONLY, 0)) >= 0)
+            samba_close(probe);
+        errno = probe < 0 && last_create == STATUS_DELETE_PENDING ? ENOENT : EINVAL;
+    }
+    return result;
 }
 
 int smbc_open(const char *url, int flags, mode_t mode)
 {
-    return as_the_kernel(samba_open(url, flags, mode), url);
+    last_create = 0;
+    return as_the_kernel(samba_open(url, flags, mode));
 }
 
 int smbc_creat(const char *url, mode_t mode)
 {
-    return as_the_kernel(samba_creat(url, mode), url);
+    last_create = 0;
+    return as_the_kernel(samba_creat(url, mode));
 }

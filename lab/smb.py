@@ -119,8 +119,6 @@ class StorageBox:
         leaves it delete-pending, listed until that client closes it (a web
         container may hold a file a moment after serving it). Both are waited
         for, up to SHARING_TIMEOUT_S."""
-        parent, _, name = path.strip("/").rpartition("/")
-
         def attempt() -> bool:
             try:
                 smbclient.remove(self.unc(path), **self.credentials)
@@ -131,7 +129,15 @@ class StorageBox:
             return True
 
         def gone() -> bool:
-            return all(entry.name != name for entry in smbclient.scandir(self.unc(parent), **self.credentials))
+            try:
+                smbclient.stat(self.unc(path), **self.credentials)
+            except SMBOSError as error:
+                if error.ntstatus == NtStatus.STATUS_DELETE_PENDING:
+                    return False
+                if error.ntstatus in (NtStatus.STATUS_OBJECT_NAME_NOT_FOUND, NtStatus.STATUS_OBJECT_PATH_NOT_FOUND):
+                    return True
+                raise
+            return False
 
         awaited = f"the other clients of //{self.share}/{path} to close it"
         self._call("removing", path, lambda: poll_until(

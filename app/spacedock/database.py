@@ -94,6 +94,8 @@ def init_app(app: Flask) -> None:
             # connection, and the answer stands. As SpaceDock, it is a 500.
             if app.config["DB_POOL"] != "fixed" or not failure.connection_invalidated:
                 raise
+        finally:
+            # the next request in this thread starts a new session either way
             sessions.registry.clear()
 
 

@@ -64,6 +64,8 @@ def seen(config: LabConfig, docker_lab: DockerLab) -> Iterator[dict[str, Any]]:
     relative = f"lab-tests/deleted-while-read-{uuid.uuid4().hex[:8]}.bin"
     storagebox.write(relative, b"z" * SIZE)
     try:
+        # smbnetfs starts its worker for the box at the first use of the mount
+        docker_lab.exec(SERVICE, ["ls", "/storage/sdmods/lab-tests"])
         before = smbnetfs_processes(docker_lab)
         result = docker_lab.exec(SERVICE, ["python3", "-c", DELETE_WHILE_READ, f"/storage/sdmods/{relative}"],
                                  user="www-data")
@@ -102,4 +104,7 @@ def test_its_name_can_be_made_again_once_the_reader_closes(seen: dict[str, Any])
 def test_no_smbnetfs_process_was_restarted_on_the_way(seen: dict[str, Any]) -> None:
     # smbnetfs restarts a worker on an error it takes for a lost connection,
     # closing every handle the worker held
+    if not seen["smbnetfs before"]:
+        pytest.skip("no smbnetfs: this host mounts the box with the kernel's CIFS client")
+    assert len(seen["smbnetfs before"]) >= 2, "smbnetfs and its worker for the box"
     assert seen["smbnetfs before"] <= seen["smbnetfs after"]

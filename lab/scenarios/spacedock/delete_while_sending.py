@@ -93,7 +93,7 @@ def play(stage: Stage, variant: str) -> Seen:
         downloading.start()
         poll_until(lambda: download.streaming.is_set() or download.ended.is_set() or None,
                    timeout_s=DOWNLOAD_TIMEOUT_S, awaited=f"the first bytes of {path}")
-        if not download.streaming.is_set():
+        if not download.streaming.is_set() or download.ended.is_set():
             raise LabError(f"the download of {path} ended before the replace could meet it: {download.outcome()}")
         asked = datetime.now(timezone.utc)
         replaced = author.replace_zip(mod, version_id, new)

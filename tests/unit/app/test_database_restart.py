@@ -66,15 +66,16 @@ def test_with_the_fix_a_read_that_has_committed_is_not_run_again(make_app: AppFa
     assert len(calls) == 1
 
 
-def app_whose_closing_rollback_is_cut(make_app: AppFactory, pool: str, monkeypatch: pytest.MonkeyPatch) -> Flask:
+def app_whose_closing_rollback_fails(make_app: AppFactory, pool: str, monkeypatch: pytest.MonkeyPatch,
+                                     failure: DBAPIError = CUT) -> Flask:
     """A view that answers, and a session whose rollback at the request's end
-    meets a connection the restart cut."""
+    fails with `failure` (by default: meets a connection the restart cut)."""
     app = make_app(DB_POOL=pool)
 
     @app.get("/answers-then-loses-its-connection")
     def answers() -> str:
         database.session().execute(text("SELECT 1"))
-        monkeypatch.setattr(database.session(), "close", lambda: (_ for _ in ()).throw(CUT))
+        monkeypatch.setattr(database.session(), "close", lambda: (_ for _ in ()).throw(failure))
         return "answered"
 
     return app
@@ -82,7 +83,7 @@ def app_whose_closing_rollback_is_cut(make_app: AppFactory, pool: str, monkeypat
 
 def test_with_the_fix_a_connection_cut_after_the_answer_leaves_the_answer(make_app: AppFactory,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    app = app_whose_closing_rollback_is_cut(make_app, "fixed", monkeypatch)
+    app = app_whose_closing_rollback_fails(make_app, "fixed", monkeypatch)
 
     response = app.test_client().get("/answers-then-loses-its-connection")
 
@@ -91,9 +92,18 @@ def test_with_the_fix_a_connection_cut_after_the_answer_leaves_the_answer(make_a
 
 def test_as_production_a_connection_cut_after_the_answer_fails_the_request(make_app: AppFactory,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    app = app_whose_closing_rollback_is_cut(make_app, "production", monkeypatch)
+    app = app_whose_closing_rollback_fails(make_app, "production", monkeypatch)
 
     # raised from the request's teardown, past Flask's handlers: gunicorn answers 500
+    with pytest.raises(DBAPIError):
+        app.test_client().get("/answers-then-loses-its-connection")
+
+
+def test_with_the_fix_a_closing_rollback_that_fails_otherwise_still_fails_the_request(
+        make_app: AppFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = DBAPIError("ROLLBACK", {}, Exception("something else went wrong"), connection_invalidated=False)
+    app = app_whose_closing_rollback_fails(make_app, "fixed", monkeypatch, broken)
+
     with pytest.raises(DBAPIError):
         app.test_client().get("/answers-then-loses-its-connection")
 
