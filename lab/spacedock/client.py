@@ -123,26 +123,23 @@ class RealSpaceDockClient:
         """POST /api/mod/<id>/update; the new version becomes the default. Its id."""
         return self._update(mod, version, zipball, {}, "").json()["id"]
 
-    def send_version_paced(self, mod: Mod, version: str, zipball: bytes, bytes_per_s: float) -> list[float]:
-        """A new version sent as SpaceDock's Dropzone sends it, chunk after
-        chunk (parallelChunkUploads: false), each at no more than `bytes_per_s`.
-        The seconds each chunk took, from its first byte to SpaceDock's answer."""
+    def send_version_chunks(self, mod: Mod, version: str, zipball: bytes, indices: Iterable[int] | None = None,
+                            bytes_per_s: float = 0) -> list[float]:
+        """A new version's Dropzone chunks (CHUNK_BYTES each; with `indices`,
+        only those) to POST /api/mod/<id>/update, one after another as Dropzone
+        sends them (parallelChunkUploads: false): SpaceDock appends each to the
+        zip's final path, and makes the version with the last. With
+        `bytes_per_s`, each is sent no faster, as from an uploader's link of
+        that rate. The seconds each chunk took, from its first byte to
+        SpaceDock's answer."""
         chunks = dropzone_chunks(zipball, CHUNK_BYTES)
         took: list[float] = []
-        for index, (chunk, piece) in enumerate(chunks):
+        for index in range(len(chunks)) if indices is None else indices:
+            chunk, piece = chunks[index]
             started = time.monotonic()
             self._update(mod, version, piece, chunk, f" (chunk {index + 1} of {len(chunks)})", bytes_per_s)
             took.append(time.monotonic() - started)
         return took
-
-    def send_version_chunks(self, mod: Mod, version: str, zipball: bytes, indices: Iterable[int]) -> None:
-        """Some of a new version's Dropzone chunks (CHUNK_BYTES each) to POST
-        /api/mod/<id>/update: SpaceDock appends each to the zip's final path,
-        and makes the version with the last."""
-        chunks = dropzone_chunks(zipball, CHUNK_BYTES)
-        for index in indices:
-            chunk, piece = chunks[index]
-            self._update(mod, version, piece, chunk, f" (chunk {index + 1} of {len(chunks)})")
 
     def replace_zip(self, mod: Mod, version_id: int, zipball: bytes) -> requests.Response:
         """POST /api/mod/<id>/edit_version in one chunk, as its Dropzone sends it (PR #428)."""

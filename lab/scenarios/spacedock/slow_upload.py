@@ -38,7 +38,7 @@ def upload(stage: Stage, author: RealSpaceDockClient, mod: Mod, version: str, wh
     """The rate, bytes/s, of one upload of a new version, as its chunks went."""
     zipball = make_zip(UPLOAD_BYTES, f"{mod.name}-{version}")
     started = time.monotonic()
-    took = author.send_version_paced(mod, version, zipball, UPLOADER_BYTES_PER_S)
+    took = author.send_version_chunks(mod, version, zipball, bytes_per_s=UPLOADER_BYTES_PER_S)
     rate = len(zipball) / (time.monotonic() - started)
     stage.out(f"  {what}: {len(zipball) / 1e6:.0f} MB in {len(took)} chunks at {rate / 1e6:.1f} MB/s; a chunk "
               f"took {describe(took)}, {CHUNK_BYTES / UPLOADER_BYTES_PER_S:.2f} s of it on the uploader's link")
