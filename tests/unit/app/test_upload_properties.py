@@ -208,9 +208,15 @@ class Uploads(RuleBasedStateMachine):
     def download_every_version(self) -> None:
         for version_id in self.expected:
             mod = next(mod_id for mod_id, versions in self.listed().items() if version_id in versions)
-            response = self.client.get(self.listed()[mod][version_id]["download_path"])
+            path = self.listed()[mod][version_id]["download_path"]
+            response = self.client.get(path)
             self.answer_is_sound(response)
-            if self.STRICT:
+            if "%0A" in path:
+                # SpaceDock's route takes the name as <path:mod_name>, whose
+                # pattern (.*) stops at a line break: a mod named so gets a 404
+                # from its own link, on production as in the stand-in
+                assert response.status_code == 404
+            elif self.STRICT:
                 assert response.data == self.expected[version_id]
 
     # --- what is listed, and what is stored ---------------------------------------------
