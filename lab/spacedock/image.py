@@ -62,26 +62,38 @@ def resolve(source: Path, ref: str) -> str:
                    hint=f"git -C {source} fetch origin {ref}")
 
 
-def alembic_head(source: Path, commit: str) -> str:
-    """The newest schema revision the commit's alembic/versions knows: the
-    revision no other names as its down_revision."""
+def alembic_revisions(source: Path, commit: str) -> tuple[set[str], set[str]]:
+    """The schema revisions the commit's alembic/versions holds, and those another names as its down_revision."""
     lines = git(source, "grep", "-h", "-E", r"^(down_)?revision\s*=", commit, "--", "alembic/versions")
     revisions: set[str] = set()
     downs: set[str] = set()
     for line in lines.splitlines():
         key, value = (part.strip() for part in line.split("=", 1))
         (downs if key == "down_revision" else revisions).update(re.findall(r"[0-9a-f]{6,}", value))
+    return revisions, downs
+
+
+def alembic_head(source: Path, commit: str) -> str:
+    """The newest schema revision the commit's alembic/versions knows: the
+    revision no other names as its down_revision."""
+    revisions, downs = alembic_revisions(source, commit)
     heads = sorted(revisions - downs)
     if len(heads) != 1:
         raise LabError(f"SpaceDock {commit[:12]}'s alembic/versions has {len(heads)} heads: {', '.join(heads)}")
     return heads[0]
 
 
-def database_schema(source: Path, commit: str) -> str:
-    """'' for a commit that runs on its branch's database, migrated as a deploy
-    does; a commit from before Flask 2 gets a database of its own, named with
-    its alembic head (the branch's is migrated past what the code knows)."""
-    return alembic_head(source, commit) if wheels.of_its_time(source, commit) else ""
+def database_schema(config: LabConfig, source: Path, commit: str) -> str:
+    """'' for a commit that knows the schema of every branch's head (the
+    branches the web containers run): it runs on its container's database,
+    migrated as a deploy does. An older commit (one from before Flask 2, or
+    one `make bisect` plays) would meet a database migrated past what it
+    knows, which alembic refuses: it gets a database of its own, named with
+    its alembic head."""
+    known, _ = alembic_revisions(source, commit)
+    branches = {config.settings.get(setting, "") for setting in BRANCH_SETTINGS.values()} - {""}
+    heads = {alembic_head(source, resolve(source, branch)) for branch in branches}
+    return "" if heads <= known else alembic_head(source, commit)
 
 
 def _tag(commit: str) -> str:
@@ -118,7 +130,7 @@ def build(config: LabConfig, ref: str, out: Output) -> str:
         shutil.copyfile(LAB_FILES / "Dockerfile", context / "Dockerfile")
         out(f"lab: building the real SpaceDock's image from {ref} ({commit[:12]})")
         return images.build(IMAGE, context, tag=_tag(commit), version=version, out=out,
-                            args={"APP_DATABASE_SCHEMA": database_schema(source, commit)})
+                            args={"APP_DATABASE_SCHEMA": database_schema(config, source, commit)})
 
 
 def images_for(config: LabConfig, current: Mapping[str, str], out: Output) -> dict[str, str]:

@@ -18,6 +18,7 @@ release, shared by every commit."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,15 @@ Output = Callable[[str], None]
 FLASK_2 = "d2485b0"
 # SpaceDock's requirements that Debian bookworm lacks: pure-Python wheels.
 NOT_IN_DEBIAN = ("bleach-allowlist==1.0.3",)
+# What the image serves a commit since Flask 2, by requirement name: SpaceDock's
+# requirements files of 2024 (Debian's packages in real-spacedock/Dockerfile
+# and the stand-in's image beneath it, NOT_IN_DEBIAN's wheel); flameprof, the
+# admin's profiler, and uWSGI, production's server, left out.
+SERVED = frozenset({
+    "alembic", "bcrypt", "billiard", "bleach", "bleach-allowlist", "celery", "click", "dnspython", "flameprof", "flask",
+    "flask-login", "future", "gitpython", "gunicorn", "jinja2", "markdown", "markupsafe", "packaging", "pillow",
+    "psycopg2-binary", "pyclamd", "pygithub", "pymdown-extensions", "python-daemon", "redis", "requests",
+    "sqlalchemy", "sqlalchemy-utils", "tinycss2", "urllib3", "user-agents", "uwsgi", "werkzeug"})
 # Left out of a commit's resolution: compiled packages the web image has from
 # Debian (Pillow, psycopg2, cffi's backend), the lab's server (Debian's
 # gunicorn, with setuptools), uWSGI, which the lab does not run, and greenlet
@@ -56,13 +66,31 @@ PARALLEL_DOWNLOADS = 8
 
 
 def of_its_time(source: Path, commit: str) -> bool:
-    """Whether the commit predates SpaceDock's Flask 2 (so Debian's packages do not serve)."""
+    """Whether the commit needs releases of its time: it predates Flask 2, or
+    it names a requirement the image does not serve (from Debian, or as
+    NOT_IN_DEBIAN's wheels), as Flask-Markdown and Flask-OAuthlib were until
+    1e25cb7 (2023-04)."""
     ancestor = subprocess.run(["git", "-C", str(source), "merge-base", "--is-ancestor", FLASK_2, commit],
                               check=False, capture_output=True, text=True)
     if ancestor.returncode not in (0, 1):  # 1: not an ancestor
         raise LabError(f"SPACEDOCK_SRC ({source}) does not know SpaceDock's {FLASK_2}: {ancestor.stderr.strip()}",
                        hint=f"git -C {source} fetch origin")
-    return ancestor.returncode == 1
+    return ancestor.returncode == 1 or not requirement_names(source, commit) <= SERVED
+
+
+def requirement_names(source: Path, commit: str) -> set[str]:
+    """The names the commit's top requirements file lists (with those it
+    includes with -r), normalized as PEP 503 does."""
+    names: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="sdlab-requirements-") as folder:
+        files = [requirements_of(source, commit, Path(folder))]
+        while files:
+            for line in (line.split("#", 1)[0].strip() for line in files.pop().read_text().splitlines()):
+                if line.startswith("-r"):
+                    files.append(Path(folder) / line[2:].strip())
+                elif line and not line.startswith("-"):
+                    names.add(re.sub(r"[-_.]+", "-", re.split(r"[\s<>=!~;\[]", line, maxsplit=1)[0]).lower())
+    return names
 
 
 def requirements_of(source: Path, commit: str, folder: Path) -> Path:
@@ -131,8 +159,8 @@ def for_commit(source: Path, commit: str, cache: Path, out: Output) -> list[Path
             with tempfile.TemporaryDirectory(prefix="sdlab-requirements-") as folder:
                 lock.write_text("\n".join(resolve_as_of(source, commit, Path(folder), out)) + "\n")
         pins = lock.read_text().split()
-        out(f"lab: SpaceDock {commit[:12]} predates Flask 2 ({FLASK_2}): {len(pins)} releases of its time "
-            f"over Debian's, listed in {lock}")
+        out(f"lab: SpaceDock {commit[:12]} predates Flask 2 ({FLASK_2}) or needs what Debian's packages lack: "
+            f"{len(pins)} releases of its time over Debian's, listed in {lock}")
     else:
         pins = list(NOT_IN_DEBIAN)
     with ThreadPoolExecutor(PARALLEL_DOWNLOADS) as pool_of_threads:

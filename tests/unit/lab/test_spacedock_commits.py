@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from lab.config import LabConfig
 from lab.errors import LabError
 from lab.spacedock import wheels as spacedock_wheels
-from lab.spacedock.image import alembic_head
+from lab.spacedock.image import alembic_head, database_schema
 
 
 def git(repo: Path, *args: str) -> str:
@@ -62,6 +63,27 @@ def test_two_heads_are_refused_by_name(repo: Path) -> None:
         alembic_head(repo, head)
 
 
+def branches_at(repo: Path, commit: str) -> LabConfig:
+    """A lab whose web containers all run the branch `lab-tip`, at `commit`."""
+    git(repo, "branch", "--force", "lab-tip", commit)
+    return LabConfig(repo, {"SPACEDOCK_PRODUCTION_REF": "lab-tip", "SPACEDOCK_BETA_REF": "lab-tip",
+                            "SPACEDOCK_ALPHA_REF": "lab-tip"})
+
+
+def test_a_commit_that_knows_every_branch_s_schema_runs_on_its_container_s_database(repo: Path) -> None:
+    first = commit(repo, {"alembic/versions/a.py": migration("aaaa1111", "None")})
+    tip = commit(repo, {"alembic/versions/b.py": migration("bbbb2222", "'aaaa1111'")})
+
+    assert database_schema(branches_at(repo, first), repo, tip) == ""
+
+
+def test_an_older_commit_gets_a_database_of_its_own_schema(repo: Path) -> None:
+    older = commit(repo, {"alembic/versions/a.py": migration("aaaa1111", "None")})
+    tip = commit(repo, {"alembic/versions/b.py": migration("bbbb2222", "'aaaa1111'")})
+
+    assert database_schema(branches_at(repo, tip), repo, older) == "aaaa1111"
+
+
 def test_commits_before_flask_2_are_of_their_time_and_later_ones_not(
         repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     older = commit(repo, {"requirements.txt": "werkzeug==0.16.1\n"})
@@ -70,6 +92,16 @@ def test_commits_before_flask_2_are_of_their_time_and_later_ones_not(
     monkeypatch.setattr(spacedock_wheels, "FLASK_2", flask_2)
 
     assert [spacedock_wheels.of_its_time(repo, c) for c in (older, flask_2, newer)] == [True, False, False]
+
+
+def test_a_commit_since_flask_2_that_needs_what_debian_lacks_is_of_its_time(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flask_2 = commit(repo, {"requirements.txt": "-r ./requirements-backend.txt\n",
+                            "requirements-backend.txt": "Flask\nFlask_Markdown>=0.3  # the editor's preview\n"})
+    later = commit(repo, {"requirements-backend.txt": "Flask\nmarkdown\n"})
+    monkeypatch.setattr(spacedock_wheels, "FLASK_2", flask_2)
+
+    assert [spacedock_wheels.of_its_time(repo, c) for c in (flask_2, later)] == [True, False]
 
 
 def test_pypi_is_taken_as_of_the_commit_s_date_in_utc() -> None:
