@@ -26,7 +26,7 @@ USER_VARIABLES := REF SERVICE URL HOST CODES name how clients swaps args share s
 $(foreach variable,$(USER_VARIABLES),$(if $(filter-out undefined,$(origin $(variable))),\
   $(eval override $(variable) := $$(value $(variable)))$(eval export $(variable))))
 
-.PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear tls scenario storage \
+.PHONY: help preflight venv base build up down ps logs status swap deploy trace purge cache-clear tls scenario bisect storage \
         unit integration scenarios browser bench cifs lifecycle real-spacedock \
         compose-v1 test test-clean clean
 
@@ -97,6 +97,13 @@ tls: venv ## the lab CA for ATS's TLS port, and how to trust it in a browser and
 scenario: venv ## the scenario list; name=<scenario>|all plays a production bug (then its fix) or a fault on the running lab
 	@$(LAB) scenario $(if $(name),"$$name") $(if $(how),--how="$$how") $(if $(clients),--clients="$$clients") \
 	  $(if $(swaps),--swaps="$$swaps") $(if $(yes),--yes)
+
+# Example: make bisect scenario=stale-after-reupload good=ac7b6e2 bad=a5b8167 find=fix
+bisect: venv ## APP=spacedock: git bisect run over SpaceDock with scenario=<name>'s symptom as the test, good=<older> bad=<newer> (find=fix: the commit that took it away; first_parent=1: the merge that brought it)
+	@if [ -z "$$scenario" ] || [ -z "$$good" ] || [ -z "$$bad" ]; then \
+	  echo "make bisect needs scenario=, good= and bad=, e.g. make bisect scenario=delete-version-500 good=9269de0 bad=6517c0e"; exit 2; fi
+	@$(LAB) bisect "$$scenario" --good="$$good" --bad="$$bad" $(if $(find),--find="$$find") \
+	  $(if $(first_parent),--first-parent)
 
 # Example: make storage args="ls -r user_2"
 # args= is a list of words split at blanks (spaces, tabs, newlines) by bash's

@@ -8,13 +8,17 @@ import argparse
 import functools
 import os
 import sys
+import textwrap
 from pathlib import Path
-from typing import Callable, ContextManager, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Sequence, TextIO
 
 from lab import config as lab_config
 from lab import consent, images
 from lab import state as lab_state
 from lab.errors import ExitStatus, LabError
+
+if TYPE_CHECKING:
+    from lab.scenarios.bisect import Bisection
 
 Handler = Callable[[argparse.Namespace, lab_config.LabConfig, TextIO], int]
 # how long a command that changes the lab waits for another to end (lab.lock)
@@ -406,9 +410,16 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
         print(f"Production's bugs on {app.title} (each played with production's configuration, then with the fix):",
               file=out)
         print(engine.render_list(catalogue.bugs_for(app)), file=out)
+        if app.is_spacedock:
+            print("\nOn the stand-in only so far (make up without APP=spacedock):", file=out)
+            print(textwrap.fill(", ".join(catalogue.stand_in_only()), initial_indent="  ", subsequent_indent="  ",
+                                width=100, break_on_hyphens=False), file=out)
         print("\nFaults (measured):", file=out)
         print("\n".join(f"  {entry.name:<20}{entry.what}" for entry in catalogue.FAULTS), file=out)
         print("\nmake scenario name=<name>   (or name=all)", file=out)
+        if app.is_spacedock:
+            print("make bisect scenario=<name> good=<commit> bad=<commit>   (the commit that changed its verdict)",
+                  file=out)
         return ExitStatus.OK
     if args.name == "all":
         with _lab_locked(config, _named(args), out):
@@ -430,6 +441,63 @@ def _cmd_scenario(args: argparse.Namespace, config: lab_config.LabConfig, out: T
         outcome = entry.run(config, DockerLab(config.project), _say(out), catalogue.Options(**given))
     print(outcome.render(), file=out)
     return ExitStatus.OK if outcome.ok else ExitStatus.ERROR
+
+
+def _add_bisect(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("bisect", help="APP=spacedock: git bisect run over SpaceDock's history with a "
+                                           "scenario's symptom as the test")
+    parser.add_argument("scenario", help="a scenario on SpaceDock's code that plays on beta or alpha")
+    parser.add_argument("--good", required=True, help="the older commit")
+    parser.add_argument("--bad", required=True, help="the newer commit")
+    parser.add_argument("--find", choices=("bug", "fix"), default="bug",
+                        help="bug: the first commit with the symptom; fix: the first without it")
+    parser.add_argument("--first-parent", action="store_true",
+                        help="follow only merges' first parents: the merge that brought the change to the branch")
+
+
+def _bisection(config: lab_config.LabConfig, name: str, **given: Any) -> Bisection:
+    from lab.app import app_for
+    from lab.scenarios import catalogue
+    from lab.scenarios.bisect import Bisection
+
+    if not app_for(config).is_spacedock:
+        raise LabError("make bisect plays SpaceDock's own commits: it needs APP=spacedock")
+    scenarios = {scenario.name: scenario for scenario in catalogue.SPACEDOCK_BUGS}
+    if name not in scenarios:
+        raise LabError(f"no scenario {name!r} on SpaceDock's code; `make scenario` lists them")
+    return Bisection(scenarios[name], **given)
+
+
+def _cmd_bisect(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.docker_ops import DockerLab
+    from lab.scenarios import bisect
+
+    bisection = _bisection(config, args.scenario, good=args.good, bad=args.bad, find=args.find,
+                           first_parent=args.first_parent)
+    bisect.container_of(bisection.scenario)  # one that cannot be bisected is refused before the lock
+    with _lab_locked(config, _named(args), out):
+        found = bisect.run(config, DockerLab(config.project), bisection, _say(out))
+    print(found.render(bisection), file=out)
+    return ExitStatus.OK
+
+
+def _add_bisect_step(sub: argparse._SubParsersAction) -> None:
+    # git bisect run's test (lab.scenarios.bisect), in the bisection's worktree; not listed
+    parser = sub.add_parser("bisect-step")
+    parser.add_argument("scenario")
+    parser.add_argument("--find", choices=("bug", "fix"), default="bug")
+
+
+def _cmd_bisect_step(args: argparse.Namespace, config: lab_config.LabConfig, out: TextIO) -> int:
+    from lab.docker_ops import DockerLab
+    from lab.git import git, leave_repository
+    from lab.scenarios import bisect
+
+    bisection = _bisection(config, args.scenario, good="", bad="", find=args.find)
+    commit = git(Path.cwd(), "rev-parse", "BISECT_HEAD")
+    leave_repository()
+    # the lab's lock is the bisection's, which runs this
+    return bisect.step(config, DockerLab(config.project), bisection, commit, _say(out))
 
 
 def _add_confirm(sub: argparse._SubParsersAction) -> None:
@@ -476,6 +544,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse._SubParsersAction], None], Handler]
     "cifs": (_add_cifs, _cmd_cifs),
     "storage": (_add_storage, _cmd_storage),
     "scenario": (_add_scenario, _cmd_scenario),
+    "bisect": (_add_bisect, _cmd_bisect),
+    "bisect-step": (_add_bisect_step, _cmd_bisect_step),
     "swap": (_add_swap, _cmd_swap),
     "deploy": (_add_deploy, _cmd_deploy),
     "trace": (_add_trace, _cmd_trace),

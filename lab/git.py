@@ -2,6 +2,7 @@
 the output of a command, or its failure as a LabError."""
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -15,3 +16,18 @@ def git(folder: Path, *args: str) -> str:
                               text=True).stdout.strip()
     except subprocess.CalledProcessError as error:
         raise LabError(f"git {' '.join(args)} in {folder}: {error.stderr.strip()}") from error
+
+
+def is_ancestor(folder: Path, older: str, newer: str) -> bool:
+    """Whether commit `older` is in `newer`'s history (or is it)."""
+    return subprocess.run(["git", "-C", str(folder), "merge-base", "--is-ancestor", older, newer],
+                          check=False).returncode == 0
+
+
+def leave_repository() -> None:
+    """Forget the repository this process was started in (git's local
+    variables, GIT_DIR first): `git bisect run` sets GIT_DIR for its test, and
+    the lab's own git commands in other folders (an image's shallow clone)
+    would otherwise act on the bisected checkout."""
+    for name in git(Path.cwd(), "rev-parse", "--local-env-vars").split():
+        os.environ.pop(name, None)

@@ -128,9 +128,15 @@ def deployed(config: LabConfig, refs: Mapping[str, str], out: Output = lambda li
         yield changed
     finally:
         if moved:
-            out(f"lab: putting {', '.join(moved)} back on {', '.join(before.get(service, '?') for service in moved)}")
-            with ctrl_c_held(out):
-                state = lab_state.load(config)
-                state.images.update({service: before[service] for service in moved if service in before})
-                lab_state.save(config, state)
-                recreate(config, moved, out)
+            put_back(config, before, moved, out)
+
+
+def put_back(config: LabConfig, images: Mapping[str, str], services: Sequence[str], out: Output) -> None:
+    """The services on the images they had (`images`: the lab's state of then)
+    and as configured, recreated and healthy, Ctrl-C held meanwhile."""
+    out(f"lab: putting {', '.join(services)} back on {', '.join(images.get(service, '?') for service in services)}")
+    with ctrl_c_held(out):
+        state = lab_state.load(config)
+        state.images.update({service: images[service] for service in services if service in images})
+        lab_state.save(config, state)
+        recreate(config, services, out)

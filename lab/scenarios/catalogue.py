@@ -123,6 +123,12 @@ def bugs_for(app: App) -> tuple[Scenario, ...]:
     return SPACEDOCK_BUGS if app.is_spacedock else STAND_IN_BUGS
 
 
+def stand_in_only() -> list[str]:
+    """The stand-in's bugs that do not play on SpaceDock's code yet."""
+    on_spacedock = {scenario.name for scenario in SPACEDOCK_BUGS}
+    return [scenario.name for scenario in STAND_IN_BUGS if scenario.name not in on_spacedock]
+
+
 def entries_for(app: App) -> dict[str, Entry]:
     """Every entry the app plays, by name: its bugs, then the faults."""
     return {entry.name: entry for entry in (*map(bug, bugs_for(app)), *FAULTS)}

@@ -55,9 +55,9 @@ class Variant:
     refs: Mapping[str, str] = field(default_factory=dict)
 
     def describe(self) -> str:
-        shown = [*(f"{key}={value}" for key, value in self.settings.items()),
-                 *(f"{service} at SpaceDock {ref}" for service, ref in self.refs.items())]
-        return " ".join(shown) or "the lab as configured"
+        commits = ", ".join(f"{service} at SpaceDock {ref}" for service, ref in self.refs.items())
+        settings = " ".join(f"{key}={value}" for key, value in self.settings.items())
+        return f"{commits} with {settings}" if commits and settings else commits or settings or "the lab as configured"
 
 
 @dataclass(frozen=True)
@@ -237,8 +237,15 @@ def play_all(scenarios: Sequence[Scenario], config: LabConfig, lab: DockerLab, o
 
 
 def render_list(scenarios: tuple[Scenario, ...]) -> str:
+    """Each scenario: its symptom and upstream, then what its two plays run
+    (their settings and, on SpaceDock's code, each container's commit)."""
     width = max(len(scenario.name) for scenario in scenarios)
-    return "\n".join(f"  {scenario.name:<{width}}  {scenario.symptom} ({scenario.upstream})" for scenario in scenarios)
+    lines = []
+    for scenario in scenarios:
+        fixed = scenario.fixed.describe() if scenario.fixed is not None else "no fix upstream yet"
+        lines += [f"  {scenario.name:<{width}}  {scenario.symptom} ({scenario.upstream})",
+                  f"  {'':<{width}}    production: {scenario.production.describe()}; fixed: {fixed}"]
+    return "\n".join(lines)
 
 
 def render_table(verdicts: list[Verdict | Failure]) -> str:

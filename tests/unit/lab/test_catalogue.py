@@ -19,3 +19,10 @@ def test_each_app_plays_its_own_bugs_and_every_fault_each_under_a_name_of_its_ow
 
 def test_an_entry_reads_only_options_there_are() -> None:
     assert all(entry.takes <= set(catalogue.OPTIONS) for entry in catalogue.FAULTS)
+
+
+def test_the_list_under_spacedock_names_the_stand_in_s_bugs_not_yet_on_spacedock_s_code() -> None:
+    listed = catalogue.stand_in_only()
+
+    assert "uncounted-downloads" in listed
+    assert "stale-after-reupload" not in listed

@@ -1,10 +1,11 @@
 """A scenario's verdict line says plainly whether production's symptom
-appeared and whether the fix removed it (lab.scenarios.engine)."""
+appeared and whether the fix removed it, and the catalogue's list says what
+each play runs (lab.scenarios.engine)."""
 from __future__ import annotations
 
 from dataclasses import replace
 
-from lab.scenarios.engine import Scenario, Seen, Variant, Verdict, render_table
+from lab.scenarios.engine import Scenario, Seen, Variant, Verdict, render_list, render_table
 
 SCENARIO = Scenario(name="example", symptom="the old zip is served", fix="a PURGE", upstream="#1",
                     production=Variant(), fixed=Variant(), play=lambda stage, variant: Seen(False, ""))
@@ -58,3 +59,24 @@ def test_a_bug_with_no_fix_upstream_is_reproduced_without_a_fixed_play() -> None
     assert result.ok
     assert result.line() == "reproduced: the old zip is served; no fix upstream yet"
     assert render_table([result]).splitlines()[1].split()[1:4] == ["symptom", "no", "fix"]
+
+
+def test_the_list_names_the_commit_each_play_runs_on_spacedock_s_code() -> None:
+    real = replace(SCENARIO, production=Variant(refs={"sd2": "ac7b6e2"}), fixed=Variant(refs={"sd2": "a5b8167"}))
+
+    assert render_list((real,)).splitlines()[1].strip() == (
+        "production: sd2 at SpaceDock ac7b6e2; fixed: sd2 at SpaceDock a5b8167")
+
+
+def test_the_list_names_the_settings_each_play_runs_with() -> None:
+    standin = replace(SCENARIO, production=Variant({"BETA_PURGE_PATHS": "before-313"}),
+                      fixed=Variant({"BETA_PURGE_PATHS": "production"}))
+
+    assert render_list((standin,)).splitlines()[1].strip() == (
+        "production: BETA_PURGE_PATHS=before-313; fixed: BETA_PURGE_PATHS=production")
+
+
+def test_the_list_says_when_there_is_no_fix_to_play() -> None:
+    unfixed = replace(SCENARIO, fixed=None)
+
+    assert render_list((unfixed,)).splitlines()[1].endswith("fixed: no fix upstream yet")
