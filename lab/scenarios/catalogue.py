@@ -21,8 +21,8 @@ from lab.scenarios.faults import ats_restart, engine_restart
 from lab.scenarios.faults import storage_outage as storage_away
 from lab.scenarios.faults import swap_under_load, worker_crash
 from lab.scenarios.spacedock import corrupt_zip_cached as spacedock_corrupt_zip_cached
-from lab.scenarios.spacedock import (delete_version, delete_while_sending, mount_gone, purge_path, slow_upload,
-                                     stale_reupload)
+from lab.scenarios.spacedock import (delete_version, delete_while_sending, http_downloads, mount_gone, purge_path,
+                                     slow_upload, stale_reupload)
 from lab.scenarios.spacedock import storage_outage as spacedock_storage_outage
 
 Output = Callable[[str], None]
@@ -57,6 +57,7 @@ SPACEDOCK_BUGS: tuple[Scenario, ...] = (
     delete_while_sending.SCENARIO,
     spacedock_storage_outage.SCENARIO,
     slow_upload.SCENARIO,
+    http_downloads.SCENARIO,
 )
 
 
