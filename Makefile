@@ -22,6 +22,7 @@ PYTEST := $(PYTHON) -m pytest
 # given are exported, so an unset APP still lets .env decide. (VENV, PYTHON, LAB
 # and PYTEST are commands, the developer's to override.)
 USER_VARIABLES := REF SERVICE URL HOST CODES name how clients swaps args share service quick lab keep yes \
+                  scenario good bad find first_parent \
                   APP SPACEDOCK_SRC LAB_ENV_FILE COMPOSE
 $(foreach variable,$(USER_VARIABLES),$(if $(filter-out undefined,$(origin $(variable))),\
   $(eval override $(variable) := $$(value $(variable)))$(eval export $(variable))))

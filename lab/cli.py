@@ -493,11 +493,17 @@ def _cmd_bisect_step(args: argparse.Namespace, config: lab_config.LabConfig, out
     from lab.git import git, leave_repository
     from lab.scenarios import bisect
 
-    bisection = _bisection(config, args.scenario, good="", bad="", find=args.find)
-    commit = git(Path.cwd(), "rev-parse", "BISECT_HEAD")
-    leave_repository()
-    # the lab's lock is the bisection's, which runs this
-    return bisect.step(config, DockerLab(config.project), bisection, commit, _say(out))
+    # git takes any exit status but 0, 125 and 128 and above as a verdict:
+    # whatever fails here stops the bisection instead
+    try:
+        bisection = _bisection(config, args.scenario, good="", bad="", find=args.find)
+        commit = git(Path.cwd(), "rev-parse", "BISECT_HEAD")
+        leave_repository()
+        # the lab's lock is the bisection's, which runs this
+        return bisect.step(config, DockerLab(config.project), bisection, commit, _say(out))
+    except Exception as error:  # noqa: BLE001 (any failure, named, ends the bisection)
+        print(f"bisect: the step failed, the bisection stops: {type(error).__name__}: {error}", file=out, flush=True)
+        return bisect.ABORT
 
 
 def _add_confirm(sub: argparse._SubParsersAction) -> None:

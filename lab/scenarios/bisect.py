@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -40,9 +41,10 @@ from lab.topology import PRODUCTION_PAIR
 Output = Callable[[str], None]
 # git bisect run's answers: the old term, the new term, skip
 OLD, NEW, SKIP = 0, 1, 125
+# git bisect run stops at this answer (the test itself failed)
+ABORT = 128
 # what the two ends are called, by what is looked for: (old, new)
 TERMS = {"bug": ("good", "bad"), "fix": ("broken", "fixed")}
-FIRST = re.compile(r"^([0-9a-f]{40}) is the first (\w+) commit$")
 
 
 @dataclass(frozen=True)
@@ -126,15 +128,33 @@ def _worktree(source: Path) -> Iterator[Path]:
         try:
             yield tree
         finally:
-            git(source, "worktree", "remove", "--force", str(tree))
+            # not git(): a failure here must not hide the one that ended the bisection
+            subprocess.run(["git", "-C", str(source), "worktree", "remove", "--force", str(tree)], check=False)
 
 
-def _ends(config: LabConfig, lab: DockerLab, bisection: Bisection, good: str, bad: str, out: Output) -> None:
-    """Both ends played: git's old end must give the old answer and the new end the new one."""
+def ends(config: LabConfig, bisection: Bisection) -> tuple[str, str]:
+    """The two ends as full commits, refused before anything moves if git
+    could not bisect between them, or if the newer end's schema is one the
+    container's branch does not know (its play would migrate the branch's
+    database past its code)."""
     source = spacedock_image.checkout(config)
+    good, bad = (spacedock_image.resolve(source, ref) for ref in (bisection.good, bisection.bad))
+    if good == bad:
+        raise LabError(f"good={bisection.good} and bad={bisection.bad} are the same commit")
     if not is_ancestor(source, good, bad):
         raise LabError(f"good={bisection.good} is not an ancestor of bad={bisection.bad}: good is the older commit "
                        f"(find=fix looks for the commit that took the symptom away)")
+    setting = spacedock_image.BRANCH_SETTINGS[bisection.service]
+    branch = spacedock_image.resolve(source, config.get(setting))
+    known, _ = spacedock_image.alembic_revisions(source, branch)
+    if spacedock_image.alembic_head(source, bad) not in known:
+        raise LabError(f"bad={bisection.bad} has a schema {bisection.service}'s branch ({setting}) does not know: "
+                       f"playing it there would migrate that branch's database past its code")
+    return good, bad
+
+
+def _play_ends(config: LabConfig, lab: DockerLab, bisection: Bisection, good: str, bad: str, out: Output) -> None:
+    """Both ends played: git's old end must give the old answer and the new end the new one."""
     old, new = TERMS[bisection.find]
     for commit, wanted, term in ((good, OLD, old), (bad, NEW, new)):
         out(f"bisect: the {term} end, {commit[:12]}, played first")
@@ -148,49 +168,59 @@ def _ends(config: LabConfig, lab: DockerLab, bisection: Bisection, good: str, ba
                            else "find=bug (the default) looks for the commit that brought it")
 
 
+def first_commits(log: str) -> list[str]:
+    """From `git bisect log`: the first commit of the new state, or the
+    candidates git could not tell apart (the commits between were skipped)."""
+    found = re.findall(r"^# (?:possible )?first \w+ commit: \[([0-9a-f]+)\]", log, re.MULTILINE)
+    return list(dict.fromkeys(found))
+
+
 def run(config: LabConfig, lab: DockerLab, bisection: Bisection, out: Output) -> Found:
     """The bisection, the lab put back afterwards."""
     started = time.monotonic()
+    good, bad = ends(config, bisection)
     source = spacedock_image.checkout(config)
-    good, bad = (spacedock_image.resolve(source, ref) for ref in (bisection.good, bisection.bad))
     images = dict(lab_state.load(config).images)
     try:
-        _ends(config, lab, bisection, good, bad, out)
+        _play_ends(config, lab, bisection, good, bad, out)
         with _worktree(source) as tree:
             old, new = TERMS[bisection.find]
-            lines = git(tree, "bisect", "start", "--no-checkout", f"--term-old={old}", f"--term-new={new}",
-                        *(["--first-parent"] if bisection.first_parent else []), bad, good).splitlines()
-            for line in lines:
-                out(line)
-            # no commit left between the ends: git names the new end at once
-            if not any(FIRST.match(line) for line in lines):
-                lines = _bisect_run(tree, bisection, out)
+            started_at = git(tree, "bisect", "start", "--no-checkout", f"--term-old={old}", f"--term-new={new}",
+                             *(["--first-parent"] if bisection.first_parent else []), bad, good)
+            out(started_at)
+            log = git(tree, "bisect", "log")
+            # no commit left between the ends: git named the new end at once
+            if not first_commits(log):
+                status = _bisect_run(tree, bisection, out)
+                log = git(tree, "bisect", "log")
+                if not first_commits(log):
+                    raise LabError(f"git bisect run ended (exit {status}) without naming a commit; its output "
+                                   f"is above")
             out("bisect: git bisect log (replay it with git bisect replay):")
-            for line in git(tree, "bisect", "log").splitlines():
+            for line in log.splitlines():
                 out(f"  {line}")
-            git(tree, "bisect", "reset")
     finally:
         put_back(config, images, [bisection.service], out)
-    # one commit, or (some skipped) the candidates, each alone on a line
-    commits = [match.group(1) for line in lines if (match := FIRST.match(line))] or \
-        [line for line in lines if re.fullmatch(r"[0-9a-f]{40}", line)]
-    if not commits:
-        raise LabError("git bisect run ended without naming a commit; its output is above")
-    return Found(tuple(git(source, "log", "-1", "--format=%h %s (%ad)", "--date=short", commit) for commit in commits),
-                 time.monotonic() - started)
+    return Found(tuple(git(source, "log", "-1", "--format=%h %s (%ad)", "--date=short", commit)
+                       for commit in first_commits(log)), time.monotonic() - started)
 
 
-def _bisect_run(tree: Path, bisection: Bisection, out: Output) -> list[str]:
+def _bisect_run(tree: Path, bisection: Bisection, out: Output) -> int:
     """`git bisect run` with `python -m lab bisect-step` as the test, its output
-    printed as it comes; returns its lines."""
+    printed as it comes; its exit status. On Ctrl-C (or any failure here) the
+    run, in a session of its own, is interrupted and waited for, so that the
+    lab is put back only once its step has stopped."""
     command = ["git", "-C", str(tree), "bisect", "run", sys.executable, "-m", "lab", "bisect-step",
                bisection.scenario.name, f"--find={bisection.find}"]
     environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    lines: list[str] = []
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tree,
-                          env=environment) as process:
+                          env=environment, start_new_session=True) as process:
         assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line.rstrip())
-            out(line.rstrip())
-    return lines
+        try:
+            for line in process.stdout:
+                out(line.rstrip())
+        except BaseException:
+            os.killpg(process.pid, signal.SIGINT)
+            process.wait()
+            raise
+    return process.returncode

@@ -36,10 +36,11 @@ Output = Callable[[str], None]
 FLASK_2 = "d2485b0"
 # SpaceDock's requirements that Debian bookworm lacks: pure-Python wheels.
 NOT_IN_DEBIAN = ("bleach-allowlist==1.0.3",)
-# What the image serves a commit since Flask 2, by requirement name: SpaceDock's
-# requirements files of 2024 (Debian's packages in real-spacedock/Dockerfile
-# and the stand-in's image beneath it, NOT_IN_DEBIAN's wheel); flameprof, the
-# admin's profiler, and uWSGI, production's server, left out.
+# The requirement names a commit since Flask 2 may list and still run on the
+# image: SpaceDock's requirements files of 2024, served by Debian's packages
+# (real-spacedock/Dockerfile and the stand-in's image beneath it) and
+# NOT_IN_DEBIAN's wheel, or not needed in the lab (flameprof, the admin's
+# profiler; uWSGI, production's server, for which the lab runs gunicorn).
 SERVED = frozenset({
     "alembic", "bcrypt", "billiard", "bleach", "bleach-allowlist", "celery", "click", "dnspython", "flameprof", "flask",
     "flask-login", "future", "gitpython", "gunicorn", "jinja2", "markdown", "markupsafe", "packaging", "pillow",
@@ -84,12 +85,20 @@ def requirement_names(source: Path, commit: str) -> set[str]:
     names: set[str] = set()
     with tempfile.TemporaryDirectory(prefix="sdlab-requirements-") as folder:
         files = [requirements_of(source, commit, Path(folder))]
+        read: set[Path] = set()
         while files:
-            for line in (line.split("#", 1)[0].strip() for line in files.pop().read_text().splitlines()):
-                if line.startswith("-r"):
-                    files.append(Path(folder) / line[2:].strip())
-                elif line and not line.startswith("-"):
-                    names.add(re.sub(r"[-_.]+", "-", re.split(r"[\s<>=!~;\[]", line, maxsplit=1)[0]).lower())
+            path = files.pop()
+            if path in read:
+                continue
+            read.add(path)
+            if not path.is_file():
+                raise LabError(f"SpaceDock {commit[:12]}'s requirements include {path.name}, which is not beside them")
+            for line in (line.split(" #", 1)[0].strip() for line in path.read_text().splitlines()):
+                include = re.fullmatch(r"(?:-r|--requirement)[\s=]*(\S+)", line)
+                if include:
+                    files.append((path.parent / include.group(1)).resolve())
+                elif line and not line.startswith(("-", "#")):
+                    names.add(re.sub(r"[-_.]+", "-", re.split(r"[\s<>=!~;\[@]", line, maxsplit=1)[0]).lower())
     return names
 
 

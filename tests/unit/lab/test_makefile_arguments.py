@@ -30,7 +30,8 @@ PAYLOADS = {
 
 # The variables the Makefile reads, and the environment a recorder reports.
 USER_VARIABLES = ("REF", "SERVICE", "URL", "HOST", "CODES", "name", "how", "clients", "swaps", "args", "share",
-                  "service", "quick", "lab", "keep", "APP", "SPACEDOCK_SRC", "LAB_ENV_FILE", "COMPOSE")
+                  "service", "quick", "lab", "keep", "scenario", "good", "bad", "find", "first_parent", "APP",
+                  "SPACEDOCK_SRC", "LAB_ENV_FILE", "COMPOSE")
 SETTINGS = ("APP", "SPACEDOCK_SRC", "LAB_ENV_FILE", "COMPOSE")
 
 Expected = Callable[[str], list[str]]
@@ -50,6 +51,13 @@ CASES: list[tuple[str, str, dict[str, str], Expected]] = [
     ("scenario", "clients", {}, lambda value: ["scenario", f"--clients={value}"]),
     ("scenario", "swaps", {}, lambda value: ["scenario", f"--swaps={value}"]),
     ("storage", "share", {}, lambda value: ["storage", f"--share={value}"]),
+    ("bisect", "scenario", {"good": "a", "bad": "b"}, lambda value: ["bisect", value, "--good=a", "--bad=b"]),
+    ("bisect", "good", {"scenario": "s", "bad": "b"}, lambda value: ["bisect", "s", f"--good={value}", "--bad=b"]),
+    ("bisect", "bad", {"scenario": "s", "good": "a"}, lambda value: ["bisect", "s", "--good=a", f"--bad={value}"]),
+    ("bisect", "find", {"scenario": "s", "good": "a", "bad": "b"},
+     lambda value: ["bisect", "s", "--good=a", "--bad=b", f"--find={value}"]),
+    ("bisect", "first_parent", {"scenario": "s", "good": "a", "bad": "b"},
+     lambda value: ["bisect", "s", "--good=a", "--bad=b", "--first-parent"]),
     # args= and service= are lists of words by design, split at blanks
     ("storage", "args", {}, lambda value: ["storage", *value.split()]),
     ("logs", "service", {}, lambda value: ["compose", "logs", "--tail=100", *value.split()]),
