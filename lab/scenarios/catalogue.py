@@ -21,9 +21,12 @@ from lab.scenarios.faults import ats_restart, engine_restart
 from lab.scenarios.faults import storage_outage as storage_away
 from lab.scenarios.faults import swap_under_load, worker_crash
 from lab.scenarios.spacedock import corrupt_zip_cached as spacedock_corrupt_zip_cached
-from lab.scenarios.spacedock import (delete_version, delete_while_sending, http_downloads, mount_gone, purge_path,
-                                     slow_upload, stale_reupload)
+from lab.scenarios.spacedock import db_restart as spacedock_db_restart
+from lab.scenarios.spacedock import delete_version, delete_while_sending
+from lab.scenarios.spacedock import etag_zero as spacedock_etag_zero
+from lab.scenarios.spacedock import http_downloads, mount_gone, purge_path, slow_upload, stale_reupload
 from lab.scenarios.spacedock import storage_outage as spacedock_storage_outage
+from lab.scenarios.spacedock import uncounted_downloads as spacedock_uncounted_downloads
 
 Output = Callable[[str], None]
 
@@ -58,6 +61,11 @@ SPACEDOCK_BUGS: tuple[Scenario, ...] = (
     spacedock_storage_outage.SCENARIO,
     slow_upload.SCENARIO,
     http_downloads.SCENARIO,
+    # the lab's swap design, played on SpaceDock's code as configured
+    hidden_swap.SCENARIO,
+    spacedock_etag_zero.SCENARIO,
+    spacedock_db_restart.SCENARIO,
+    spacedock_uncounted_downloads.SCENARIO,
 )
 
 

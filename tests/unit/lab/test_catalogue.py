@@ -24,5 +24,5 @@ def test_an_entry_reads_only_options_there_are() -> None:
 def test_the_list_under_spacedock_names_the_stand_in_s_bugs_not_yet_on_spacedock_s_code() -> None:
     listed = catalogue.stand_in_only()
 
-    assert "uncounted-downloads" in listed
+    assert "worker-oom" in listed
     assert "stale-after-reupload" not in listed
