@@ -20,11 +20,15 @@ from lab.scenarios.engine import Scenario
 from lab.scenarios.faults import ats_restart, engine_restart
 from lab.scenarios.faults import storage_outage as storage_away
 from lab.scenarios.faults import swap_under_load, worker_crash
+from lab.scenarios.spacedock import anonymous_cookie as spacedock_anonymous_cookie
+from lab.scenarios.spacedock import content_through_gunicorn as spacedock_content_through_gunicorn
 from lab.scenarios.spacedock import corrupt_zip_cached as spacedock_corrupt_zip_cached
 from lab.scenarios.spacedock import db_restart as spacedock_db_restart
 from lab.scenarios.spacedock import delete_version, delete_while_sending
 from lab.scenarios.spacedock import etag_zero as spacedock_etag_zero
-from lab.scenarios.spacedock import http_downloads, mount_gone, purge_path, slow_upload, stale_reupload
+from lab.scenarios.spacedock import http_downloads, mount_gone
+from lab.scenarios.spacedock import name_clash as spacedock_name_clash
+from lab.scenarios.spacedock import purge_path, slow_upload, stale_reupload
 from lab.scenarios.spacedock import storage_outage as spacedock_storage_outage
 from lab.scenarios.spacedock import uncounted_downloads as spacedock_uncounted_downloads
 
@@ -66,6 +70,9 @@ SPACEDOCK_BUGS: tuple[Scenario, ...] = (
     spacedock_etag_zero.SCENARIO,
     spacedock_db_restart.SCENARIO,
     spacedock_uncounted_downloads.SCENARIO,
+    spacedock_content_through_gunicorn.SCENARIO,
+    spacedock_anonymous_cookie.SCENARIO,
+    spacedock_name_clash.SCENARIO,
 )
 
 

@@ -51,6 +51,11 @@ class Downloads:
 
 
 def play(stage: Stage, variant: str) -> Seen:
+    return play_opening(PAGE, stage)
+
+
+def play_opening(page_path: str, stage: Stage) -> Seen:
+    """The play, with `page_path` the page a visitor opens meanwhile."""
     workers = int(stage.config.get("GUNICORN_WORKERS")) * int(stage.config.get("BETA_GUNICORN_INSTANCES"))
     users = 2 * workers  # half of them wait for a worker
     box = StorageBox(stage.config, "beta")
@@ -68,7 +73,7 @@ def play(stage: Stage, variant: str) -> Seen:
             stage.out(f"  {users} users download a {ZIP_BYTES // 2**20} MiB zip from /content/; "
                       f"{downloads.started} answers have begun")
             asked = time.monotonic()
-            page = expect(stage.visitor(TIMEOUT_S).get(PAGE, host=BETA), 200, f"opening {PAGE}")
+            page = expect(stage.visitor(TIMEOUT_S).get(page_path, host=BETA), 200, f"opening {page_path}")
             answered = time.monotonic()
             finished = [future.result() for future in running]
     finally:
@@ -78,7 +83,7 @@ def play(stage: Stage, variant: str) -> Seen:
     if failed:
         raise LabError(f"{len(failed)} of {users} downloads failed: {failed}")
     before_page = sum(download.finished_at < answered for download in finished)
-    stage.out(f"  meanwhile a visitor opens {PAGE}: {page.status_code} after {answered - asked:.2f} s, "
+    stage.out(f"  meanwhile a visitor opens {page_path}: {page.status_code} after {answered - asked:.2f} s, "
               f"when {before_page} of {users} downloads had finished; the last took "
               f"{max(download.finished_at for download in finished) - asked:.1f} s")
     return Seen(before_page > 0, f"the page took {answered - asked:.2f} s: "

@@ -3,13 +3,63 @@ with `create_engine(connection-string)` and no watch on its pooled
 connections (no pool_pre_ping), so a request that takes a connection the
 restart closed, or asks for a new one while the database is down, fails. No
 branch has a fix: played on beta as configured, production's play only (the
-stand-in's db-restart plays the lab's proposed fix)."""
+stand-in's db-restart plays the lab's proposed fix).
+
+Every web container shares the database, and each SpaceDock worker keeps the
+connections the restart closed until a request fails on them: afterwards the
+play reloads every container's gunicorn (HUP to each master, as an operator
+would after restarting the database), so the lab is as it was."""
 from __future__ import annotations
 
 from dataclasses import replace
 
+from lab.docker_ops import DockerLab
 from lab.scenarios.bugs import db_restart
-from lab.scenarios.engine import Variant
+from lab.scenarios.engine import Scenario, Seen, Stage, Variant
+from lab.topology import WEB_SERVICES
+from lab.waiting import poll_until
 
-SCENARIO = replace(db_restart.SCENARIO, fix="none yet", upstream="SpaceDock's engine (KerbalStuff/database.py)",
-                   production=Variant(), fixed=None)
+# SpaceDock's workers import the app before they serve
+RELOAD_TIMEOUT_S = 90.0
+
+
+def gunicorns(lab: DockerLab, service: str) -> dict[str, str]:
+    """The service's gunicorn processes: process id -> its parent's."""
+    listing = lab.exec(service, ["ps", "-eo", "pid=,ppid=,args="]).output
+    found = {}
+    for line in listing.splitlines():
+        pid, parent, command = line.split(None, 2)
+        if "/usr/bin/gunicorn " in command:
+            found[pid] = parent
+    return found
+
+
+def workers(lab: DockerLab, service: str) -> set[str]:
+    """The process ids of the service's gunicorn workers (a gunicorn's children)."""
+    found = gunicorns(lab, service)
+    return {pid for pid, parent in found.items() if parent in found}
+
+
+def reload_workers(stage: Stage) -> None:
+    """Every web container's gunicorn workers replaced by new ones (HUP to each master)."""
+    old = {service: workers(stage.lab, service) for service in WEB_SERVICES}
+    for service in WEB_SERVICES:
+        found = gunicorns(stage.lab, service)
+        masters = [pid for pid, parent in found.items() if parent not in found]
+        stage.lab.exec(service, ["kill", "-HUP", *masters])
+    for service in WEB_SERVICES:
+        poll_until(lambda: (now := workers(stage.lab, service)) and not now & old[service],
+                   timeout_s=RELOAD_TIMEOUT_S, awaited=f"{service}'s gunicorn workers to be replaced after HUP")
+    stage.out("  every web container's gunicorn reloaded (HUP), so no worker keeps a connection the restart closed")
+
+
+def play(stage: Stage, variant: str) -> Seen:
+    try:
+        return db_restart.play(stage, variant)
+    finally:
+        reload_workers(stage)
+
+
+SCENARIO: Scenario = replace(db_restart.SCENARIO, fix="none yet",
+                             upstream="SpaceDock's engine (KerbalStuff/database.py)", production=Variant(),
+                             fixed=None, play=play)
