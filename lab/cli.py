@@ -493,8 +493,8 @@ def _cmd_bisect_step(args: argparse.Namespace, config: lab_config.LabConfig, out
     from lab.git import git, leave_repository
     from lab.scenarios import bisect
 
-    # git takes any exit status but 0, 125 and 128 and above as a verdict:
-    # whatever fails here stops the bisection instead
+    # git takes any exit status from 1 to 127 but 125 as the new state: whatever
+    # fails here stops the bisection (128) instead
     try:
         bisection = _bisection(config, args.scenario, good="", bad="", find=args.find)
         commit = git(Path.cwd(), "rev-parse", "BISECT_HEAD")

@@ -220,7 +220,10 @@ def _bisect_run(tree: Path, bisection: Bisection, out: Output) -> int:
             for line in process.stdout:
                 out(line.rstrip())
         except BaseException:
-            os.killpg(process.pid, signal.SIGINT)
-            process.wait()
+            try:
+                os.killpg(process.pid, signal.SIGINT)
+            except ProcessLookupError:  # it had ended
+                pass
+            process.communicate()
             raise
     return process.returncode

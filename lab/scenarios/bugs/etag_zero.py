@@ -4,6 +4,8 @@ mtime, 0). A client that kept one download and asks for another with
 `If-None-Match: "0"` is told 304 Not Modified and keeps the wrong zip."""
 from __future__ import annotations
 
+from typing import Mapping
+
 from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, expect, new_mod
 from lab.standin_client import make_zip
@@ -14,10 +16,16 @@ def play(stage: Stage, variant: str) -> Seen:
     name = stage.name("Etag")
     mod = new_mod(spacedock, name, make_zip(10_000, f"{stage.tag}-1"))
     expect(spacedock.add_version(mod["id"], "2.0", make_zip(10_000, f"{stage.tag}-2")), 201, "adding 2.0")
-    first = expect(stage.client.get(f"/mod/{mod['id']}/download/1.0", host=BETA), 200, "downloading 1.0")
-    etag = first.headers.get("ETag", "")
+    return two_versions_asked(stage, name, f"/mod/{mod['id']}/download/1.0", f"/mod/{mod['id']}/download/2.0")
+
+
+def two_versions_asked(stage: Stage, name: str, first: str, second: str,
+                       headers: Mapping[str, str] | None = None) -> Seen:
+    """1.0 downloaded from beta, then 2.0 asked for with 1.0's ETag."""
+    downloaded = expect(stage.client.get(first, host=BETA, headers=headers), 200, "downloading 1.0")
+    etag = downloaded.headers.get("ETag", "")
     stage.out(f"  a client downloads {name} 1.0: 200, ETag {etag or '(none)'}")
-    again = stage.client.get(f"/mod/{mod['id']}/download/2.0", host=BETA, headers={"If-None-Match": etag})
+    again = stage.client.get(second, host=BETA, headers={**(headers or {}), "If-None-Match": etag})
     stage.out(f"  it asks for 2.0 with If-None-Match {etag}: {again.status_code}, {len(again.content)} bytes")
     wrong = again.status_code == 304
     return Seen(wrong, f"2.0 asked with 1.0's ETag {etag}: {again.status_code}"

@@ -1,5 +1,5 @@
 """SpaceDock PR #354 (alpha, 2021-07) on SpaceDock's own commits: before it,
-every page that calls set_game_info (the front page, a mod page) writes the
+every page that calls set_game_info (a mod page; not the front page) writes the
 game into Flask's session, so every anonymous visitor gets a session cookie,
 and a cache cannot tell anonymous requests apart (the PR's goal was to let
 ATS cache anonymous pages). 28411fa clears the session of an anonymous
@@ -7,17 +7,21 @@ visitor before it is saved. Played on beta (sd2) at 7a488a7 (the merge
 before it), then at 28411fa; needs APP=spacedock."""
 from __future__ import annotations
 
+from lab.http import LabClient
 from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, ZIP_BYTES, expect
 from lab.spacedock.client import BROWSER
 from lab.standin_client import make_zip
+from lab.tls import lab_tls
 
 
 def play(stage: Stage, variant: str) -> Seen:
     author = stage.real_author(BETA)
     name = stage.name("LabAnonymous").replace(" ", "")
     mod = author.create_published(name, "1.0", make_zip(ZIP_BYTES, f"{name}-1.0"))
-    visitor = stage.visitor()
+    # over TLS, as SpaceDock's cookie is Secure
+    visitor = LabClient(stage.config.https_base, test_tag=f"scenario {stage.tag}",
+                        ca_file=lab_tls(stage.config).ca_cert)
     for path in ("/", f"/mod/{mod.id}/{mod.name}"):
         page = expect(visitor.get(path, host=BETA, headers=BROWSER), 200, f"opening {path}")
         set_cookie = page.headers.get("Set-Cookie", "")

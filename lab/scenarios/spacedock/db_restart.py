@@ -6,14 +6,19 @@ branch has a fix: played on beta as configured, production's play only (the
 stand-in's db-restart plays the lab's proposed fix).
 
 Every web container shares the database, and each SpaceDock worker keeps the
-connections the restart closed until a request fails on them: afterwards the
-play reloads every container's gunicorn (HUP to each master, as an operator
-would after restarting the database), so the lab is as it was."""
+connections the restart closed until a request fails on them (measured: the
+next play's login on production answered 500, which is what shows the pool
+unwatched; requests sent while the database is down fail with any engine that
+does not wait): afterwards the play reloads every container's gunicorn (HUP
+to each master, as an operator would after restarting the database), so the
+lab is as it was. Each container's Celery worker is not reloaded: its first
+task after the restart may fail on a closed connection."""
 from __future__ import annotations
 
 from dataclasses import replace
 
 from lab.docker_ops import DockerLab
+from lab.errors import LabError
 from lab.scenarios.bugs import db_restart
 from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.topology import WEB_SERVICES
@@ -46,9 +51,12 @@ def reload_workers(stage: Stage) -> None:
     for service in WEB_SERVICES:
         found = gunicorns(stage.lab, service)
         masters = [pid for pid, parent in found.items() if parent not in found]
-        stage.lab.exec(service, ["kill", "-HUP", *masters])
+        hup = stage.lab.exec(service, ["kill", "-HUP", *masters]) if masters else None
+        if hup is None or hup.exit_code != 0:
+            raise LabError(f"cannot reload {service}'s gunicorn (masters {masters or 'none found'}): "
+                           f"{hup.output.strip() if hup else 'no gunicorn running'}")
     for service in WEB_SERVICES:
-        poll_until(lambda: (now := workers(stage.lab, service)) and not now & old[service],
+        poll_until(lambda service=service: (now := workers(stage.lab, service)) and not now & old[service],
                    timeout_s=RELOAD_TIMEOUT_S, awaited=f"{service}'s gunicorn workers to be replaced after HUP")
     stage.out("  every web container's gunicorn reloaded (HUP), so no worker keeps a connection the restart closed")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from lab.errors import LabError
 from lab.http import LabClient
 from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, ZIP_BYTES, expect
@@ -23,7 +24,8 @@ PRODUCTION_OF_2020 = {"BETA_PROTOCOL": "https", "BETA_CDN_DOMAIN": f"{BETA}/cont
 def play(stage: Stage, variant: str) -> Seen:
     author = stage.real_author(BETA)
     name = stage.name("LabHttps").replace(" ", "")
-    mod = author.create_published(name, "1.0", make_zip(ZIP_BYTES, f"{name}-1.0"))
+    zipball = make_zip(ZIP_BYTES, f"{name}-1.0")
+    mod = author.create_published(name, "1.0", zipball)
     visitor = LabClient(stage.config.https_base, test_tag=f"scenario {stage.tag}",
                         ca_file=lab_tls(stage.config).ca_cert)
     download = expect(visitor.get(mod.download_route("1.0"), host=BETA, headers=BROWSER), 302,
@@ -32,11 +34,13 @@ def play(stage: Stage, variant: str) -> Seen:
     stage.out(f"  GET https://{BETA}{mod.download_route('1.0')} → 302, Location: {location}")
     target = urlsplit(location)
     # followed as a browser does, through ATS's port for the scheme
-    followed = (stage.client if target.scheme == "http" else visitor).get(target.path, host=target.netloc)
-    stage.out(f"  followed: {target.scheme}://{target.netloc}{target.path} → {followed.status_code}, "
-              f"{len(followed.content)} bytes")
+    followed = expect((stage.client if target.scheme == "http" else visitor).get(target.path, host=target.netloc),
+                      200, f"following the redirect to {location}")
+    if followed.content != zipball:
+        raise LabError(f"the redirect to {location} served {len(followed.content)} bytes, not 1.0's zip")
+    stage.out(f"  followed: {target.scheme}://{target.netloc}{target.path} → 200, 1.0's zip")
     return Seen(target.scheme == "http", f"a download asked for over https is sent on to {target.scheme}://, "
-                                         f"and the zip comes over it ({followed.status_code})")
+                                         f"and the zip comes over it")
 
 
 SCENARIO = Scenario(

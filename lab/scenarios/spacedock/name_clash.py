@@ -8,6 +8,7 @@ on beta as configured, production's play only (the stand-in's name-clash
 plays the lab's proposed fix, a 409)."""
 from __future__ import annotations
 
+from lab.errors import LabError
 from lab.scenarios.bugs import name_clash
 from lab.scenarios.engine import Scenario, Seen, Stage, Variant, short_sha
 from lab.scenarios.steps import BETA, expect
@@ -27,10 +28,12 @@ def play(stage: Stage, variant: str) -> Seen:
     stage.out(f"  {clash!r} 1.0 uploaded, sha256 {short_sha(second_data)}")
     served = expect(stage.client.get(f"/mod/{first.id}/download/1.0", host=BETA, headers=BROWSER), 200,
                     f"{name!r} 1.0's download")
-    whose = "its own zip" if served.content == first_data else \
-        f"{clash!r}'s zip" if served.content == second_data else "neither mod's zip"
-    return Seen(served.content != first_data, f"{name!r} 1.0's download serves sha256 {short_sha(served.content)}: "
-                                              f"{whose}")
+    if served.content not in (first_data, second_data):
+        raise LabError(f"{name!r} 1.0's download served {len(served.content)} bytes, sha256 "
+                       f"{short_sha(served.content)}: neither mod's zip")
+    clashed = served.content == second_data
+    return Seen(clashed, f"{name!r} 1.0's download serves sha256 {short_sha(served.content)}: "
+                         f"{repr(clash) + chr(39) + 's zip' if clashed else 'its own zip'}")
 
 
 SCENARIO = Scenario(
