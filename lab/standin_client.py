@@ -14,7 +14,7 @@ import requests
 from lab.config import LabConfig
 from lab.errors import LabError
 from lab.http import LabClient
-from lab.tls import lab_tls
+from lab.tls import client as tls_client
 from lab.topology import PRODUCTION_HOSTS
 
 CHUNK_BYTES = 2 * 1024 * 1024
@@ -111,7 +111,7 @@ def logged_in(config: LabConfig, host: str, *, test_tag: str = "") -> StandInCli
     session of its own (each site has its own cookie). Production's cookie is
     Secure (its protocol is https), so production is asked over TLS."""
     if host in PRODUCTION_HOSTS:
-        http = LabClient(config.https_base, test_tag=test_tag, ca_file=lab_tls(config).ca_cert)
+        http = tls_client(config, test_tag=test_tag)
     else:
         http = LabClient(config.http_base, test_tag=test_tag)
     spacedock = StandInClient(http, host)

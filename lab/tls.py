@@ -19,11 +19,12 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ContextManager, Iterator
+from typing import Any, ContextManager, Iterator
 
 from lab import lock
 from lab.config import LabConfig
 from lab.errors import LabError
+from lab.http import LabClient
 from lab.topology import SITES
 
 CA_DAYS = 3650
@@ -84,6 +85,11 @@ def openssl_agrees(*args: str | Path) -> bool:
 
 def lab_tls(config: LabConfig) -> LabTls:
     return LabTls(config.root / ".lab" / "tls")
+
+
+def client(config: LabConfig, *, test_tag: str = "", **options: Any) -> LabClient:
+    """A client through ATS's TLS port that trusts the lab CA (`options`: LabClient's)."""
+    return LabClient(config.https_base, test_tag=test_tag, ca_file=lab_tls(config).ca_cert, **options)
 
 
 def pair_matches(key: Path, cert: Path) -> bool:

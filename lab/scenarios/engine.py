@@ -31,6 +31,7 @@ from lab.smb import StorageBox
 from lab.spacedock import client as spacedock_client
 from lab.standin_client import StandInClient, logged_in
 from lab.switches import Switchboard, deployed
+from lab.tls import client as tls_client
 from lab.topology import SERVICES
 
 Output = Callable[[str], None]
@@ -79,9 +80,12 @@ class Stage:
     def client(self) -> LabClient:
         return self.visitor()
 
-    def visitor(self, timeout_s: float | None = None) -> LabClient:
-        """A new client through ATS (a browser with no cookie yet), tagged as the play."""
+    def visitor(self, timeout_s: float | None = None, *, tls: bool = False) -> LabClient:
+        """A new client through ATS (a browser with no cookie yet), tagged as
+        the play; `tls`: through ATS's TLS port, trusting the lab CA."""
         extra = {} if timeout_s is None else {"timeout_s": timeout_s}
+        if tls:
+            return tls_client(self.config, test_tag=f"scenario {self.tag}", **extra)
         return LabClient(self.config.http_base, test_tag=f"scenario {self.tag}", **extra)
 
     def author(self, host: str) -> StandInClient:

@@ -16,7 +16,7 @@ from lab.config import LabConfig
 from lab.errors import LabError
 from lab.http import LabClient, PacedBody
 from lab.standin_client import CHUNK_BYTES, make_zip
-from lab.tls import lab_tls
+from lab.tls import client as tls_client
 
 Output = Callable[[str], None]
 
@@ -187,7 +187,7 @@ def seed_demo_mods(config: LabConfig, hosts: Sequence[str], out: Output) -> None
 
 def logged_in(config: LabConfig, host: str, *, test_tag: str = "") -> RealSpaceDockClient:
     """A client of `host` over ATS's TLS port, logged in as the demo user `user`."""
-    http = LabClient(config.https_base, test_tag=test_tag, ca_file=lab_tls(config).ca_cert)
+    http = tls_client(config, test_tag=test_tag)
     client = RealSpaceDockClient(http, host)
     client.login("user", config.get("DEMO_PASSWORD"))
     return client

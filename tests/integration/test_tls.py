@@ -14,6 +14,7 @@ from lab.ats import Target, TrafficServer
 from lab.config import LabConfig
 from lab.docker_ops import DockerLab
 from lab.http import LabClient, cache_result
+from lab.tls import client as tls_client
 from lab.tls import lab_tls
 from lab.topology import SITES
 
@@ -30,7 +31,7 @@ def handshake(config: LabConfig, name: str) -> tuple[str | None, dict]:
 
 @pytest.fixture
 def secure_client(config: LabConfig) -> LabClient:
-    return LabClient(config.https_base, ca_file=lab_tls(config).ca_cert)
+    return tls_client(config)
 
 
 @pytest.mark.parametrize("name", sorted({site.host for site in SITES}))

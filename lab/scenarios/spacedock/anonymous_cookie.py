@@ -7,12 +7,10 @@ visitor before it is saved. Played on beta (sd2) at 7a488a7 (the merge
 before it), then at 28411fa; needs APP=spacedock."""
 from __future__ import annotations
 
-from lab.http import LabClient
 from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, ZIP_BYTES, expect
 from lab.spacedock.client import BROWSER
 from lab.standin_client import make_zip
-from lab.tls import lab_tls
 
 
 def play(stage: Stage, variant: str) -> Seen:
@@ -20,8 +18,7 @@ def play(stage: Stage, variant: str) -> Seen:
     name = stage.name("LabAnonymous").replace(" ", "")
     mod = author.create_published(name, "1.0", make_zip(ZIP_BYTES, f"{name}-1.0"))
     # over TLS, as SpaceDock's cookie is Secure
-    visitor = LabClient(stage.config.https_base, test_tag=f"scenario {stage.tag}",
-                        ca_file=lab_tls(stage.config).ca_cert)
+    visitor = stage.visitor(tls=True)
     for path in ("/", f"/mod/{mod.id}/{mod.name}"):
         page = expect(visitor.get(path, host=BETA, headers=BROWSER), 200, f"opening {path}")
         set_cookie = page.headers.get("Set-Cookie", "")

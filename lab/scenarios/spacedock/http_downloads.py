@@ -11,12 +11,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from lab.errors import LabError
-from lab.http import LabClient
 from lab.scenarios.engine import Scenario, Seen, Stage, Variant
 from lab.scenarios.steps import BETA, ZIP_BYTES, expect
 from lab.spacedock.client import BROWSER
 from lab.standin_client import make_zip
-from lab.tls import lab_tls
 
 PRODUCTION_OF_2020 = {"BETA_PROTOCOL": "https", "BETA_CDN_DOMAIN": f"{BETA}/content"}
 
@@ -26,8 +24,7 @@ def play(stage: Stage, variant: str) -> Seen:
     name = stage.name("LabHttps").replace(" ", "")
     zipball = make_zip(ZIP_BYTES, f"{name}-1.0")
     mod = author.create_published(name, "1.0", zipball)
-    visitor = LabClient(stage.config.https_base, test_tag=f"scenario {stage.tag}",
-                        ca_file=lab_tls(stage.config).ca_cert)
+    visitor = stage.visitor(tls=True)
     download = expect(visitor.get(mod.download_route("1.0"), host=BETA, headers=BROWSER), 302,
                       "1.0's download over https")
     location = download.headers["Location"]
