@@ -19,9 +19,13 @@ def git(folder: Path, *args: str) -> str:
 
 
 def is_ancestor(folder: Path, older: str, newer: str) -> bool:
-    """Whether commit `older` is in `newer`'s history (or is it)."""
-    return subprocess.run(["git", "-C", str(folder), "merge-base", "--is-ancestor", older, newer],
-                          check=False).returncode == 0
+    """Whether commit `older` is in `newer`'s history (or is it); a LabError
+    if git cannot tell (a commit it does not know)."""
+    asked = subprocess.run(["git", "-C", str(folder), "merge-base", "--is-ancestor", older, newer],
+                           check=False, capture_output=True, text=True)
+    if asked.returncode not in (0, 1):  # 1: not an ancestor
+        raise LabError(f"git merge-base --is-ancestor {older} {newer} in {folder}: {asked.stderr.strip()}")
+    return asked.returncode == 0
 
 
 def leave_repository() -> None:

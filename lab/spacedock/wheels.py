@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from lab.errors import LabError
-from lab.git import git
+from lab.git import git, is_ancestor
 
 Output = Callable[[str], None]
 
@@ -71,12 +71,12 @@ def of_its_time(source: Path, commit: str) -> bool:
     it names a requirement the image does not serve (from Debian, or as
     NOT_IN_DEBIAN's wheels), as Flask-Markdown and Flask-OAuthlib were until
     1e25cb7 (2023-04)."""
-    ancestor = subprocess.run(["git", "-C", str(source), "merge-base", "--is-ancestor", FLASK_2, commit],
-                              check=False, capture_output=True, text=True)
-    if ancestor.returncode not in (0, 1):  # 1: not an ancestor
-        raise LabError(f"SPACEDOCK_SRC ({source}) does not know SpaceDock's {FLASK_2}: {ancestor.stderr.strip()}",
-                       hint=f"git -C {source} fetch origin")
-    return ancestor.returncode == 1 or not requirement_names(source, commit) <= SERVED
+    try:
+        since_flask_2 = is_ancestor(source, FLASK_2, commit)
+    except LabError as error:
+        raise LabError(f"SPACEDOCK_SRC ({source}) does not know SpaceDock's {FLASK_2}: {error}",
+                       hint=f"git -C {source} fetch origin") from error
+    return not since_flask_2 or not requirement_names(source, commit) <= SERVED
 
 
 def requirement_names(source: Path, commit: str) -> set[str]:
